@@ -1,0 +1,160 @@
+"""One assessment: group states -> signals -> graph -> scores. Pure apart from reading icon files.
+
+Kept apart from ``scanner.pipeline`` (which reads sources and writes the store) so it can be tested and
+benchmarked on its own, and reused by the bots for incremental rescoring.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scanner.graph.build import Projection, project
+from scanner.graph.cluster import communities
+from scanner.graph.identity import assign_ids
+from scanner.graph.propagate import proximity
+from scanner.groups import GroupState
+from scanner.policy import Policy
+from scanner.schema import utc_iso
+from scanner.scoring import ClusterScore, Evidence, GroupScore, add_graph_proximity, direct_evidence, score_clusters
+from scanner.signals.base import ScanContext, Signal, SignalResult
+from scanner.signals.hashbank import HashBank, bank_results
+from scanner.signals.icon import IconSignal
+from scanner.signals.lexicon import Lexicon, LexiconSignal
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Assessment:
+    groups: list[GroupScore]
+    clusters: list[ClusterScore]
+    features: dict[str, dict[str, object]]
+    families: dict[str, int]
+    projection: Projection
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def default_signals(policy: Policy, lexicon: Lexicon | None = None) -> list[Signal]:
+    signals: list[Signal] = []
+    if policy.signals.lexicon.enabled:
+        signals.append(LexiconSignal(policy.signals.lexicon, lexicon))
+    if policy.signals.icon.enabled:
+        signals.append(IconSignal(policy.signals.icon))
+    return signals
+
+
+def internal_shares(projection: Projection, membership: np.ndarray) -> np.ndarray:
+    """Per group: the share of its projected edge weight that stays inside its own community."""
+    n = len(projection.groups)
+    total = np.zeros(n)
+    inside = np.zeros(n)
+    for (i, j), weight in projection.weights.items():
+        total[i] += weight
+        total[j] += weight
+        if membership[i] == membership[j]:
+            inside[i] += weight
+            inside[j] += weight
+    return np.divide(inside, total, out=np.zeros(n), where=total > 0)
+
+
+def structure_of(members: Sequence[int], projection: Projection, states: Sequence[GroupState],
+                 families: Mapping[str, int]) -> dict[str, object]:
+    """What a moderator should see at a glance about a cluster's shape."""
+    member_set = set(members)
+    links = sum(1 for (i, j), kinds in projection.kinds.items()
+                if i in member_set and j in member_set and "links_to" in kinds)
+    admins: dict[str, int] = {}
+    family_count: dict[int, int] = {}
+    for i in members:
+        for admin in states[i].admins:
+            admins[admin] = admins.get(admin, 0) + 1
+        family = families.get(states[i].group_id)
+        if family is not None:
+            family_count[family] = family_count.get(family, 0) + 1
+    shared = {a: c for a, c in admins.items() if c > 1}
+    return {
+        "linked_pairs": links,
+        "shared_admins": len(shared),
+        "groups_with_shared_admin": sum(1 for i in members if any(a in shared for a in states[i].admins)),
+        "icon_families": sum(1 for c in family_count.values() if c > 1),
+        "groups_with_shared_icon": sum(c for c in family_count.values() if c > 1),
+        "platforms": sorted({states[i].latest.platform for i in members}),
+        "first_seen": utc_iso(min(seen)) if (seen := [s.first_seen for s in (states[i] for i in members)
+                                                       if s.first_seen]) else None,
+    }
+
+
+def assess(
+    states: Mapping[str, GroupState],
+    policy: Policy,
+    context: ScanContext,
+    banks: Sequence[HashBank] = (),
+    previous_clusters: Mapping[str, frozenset[str]] | None = None,
+    signals: Sequence[Signal] | None = None,
+    progress: Progress | None = None,
+    batch_size: int = 512,
+) -> Assessment:
+    timings: dict[str, float] = {}
+    group_ids = list(states)
+    snapshots = [states[g].latest for g in group_ids]
+    signals = list(signals) if signals is not None else default_signals(policy)
+
+    started = time.perf_counter()
+    per_group: dict[str, list[SignalResult]] = {g: [] for g in group_ids}
+    features: dict[str, dict[str, object]] = {g: {} for g in group_ids}
+    for start in range(0, len(snapshots), batch_size):
+        batch = snapshots[start:start + batch_size]
+        for signal in signals:
+            for result in signal.score(batch, context):
+                per_group[result.group_id].append(result)
+                features[result.group_id].update(result.features)
+        if progress:
+            progress("signals", min(start + batch_size, len(snapshots)), len(snapshots))
+    pdq_by_group = {g: str(f["pdq"]) for g, f in features.items() if f.get("pdq")}
+    if policy.signals.hash_banks.enabled and banks:
+        for result in bank_results(group_ids, pdq_by_group, banks, policy.signals.hash_banks.match_weight):
+            per_group[result.group_id].append(result)
+            features[result.group_id].update(result.features)
+    evidence: list[Evidence] = [direct_evidence(per_group[g], policy) for g in group_ids]
+    timings["signals"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    projection, families = project(states, pdq_by_group, policy.graph)
+    if policy.graph.enabled:
+        found = communities(projection, policy.graph.community.resolution, policy.graph.community.seed)
+    else:
+        found = [[i] for i in range(len(group_ids))]
+    timings["communities"] = time.perf_counter() - started
+    if progress:
+        progress("graph", 1, 2)
+
+    started = time.perf_counter()
+    if policy.graph.enabled and projection.weights:
+        adjacency = projection.adjacency()
+        prop = policy.graph.propagation
+        for category in policy.categories:
+            direct = np.array([e.scores.get(category, 0.0) for e in evidence])
+            values = proximity(adjacency, direct, prop.seed_min_risk, prop.restart, prop.max_iter)
+            for i in np.flatnonzero(values > 0):
+                if direct[i] < values[i] * policy.fusion.graph_proximity:
+                    evidence[i] = add_graph_proximity(evidence[i], {category: float(values[i])}, policy)
+    timings["propagation"] = time.perf_counter() - started
+    if progress:
+        progress("graph", 2, 2)
+
+    started = time.perf_counter()
+    membership = np.zeros(len(group_ids), dtype=np.int64)
+    for index, members in enumerate(found):
+        membership[members] = index
+    shares = internal_shares(projection, membership)
+    named = [[group_ids[i] for i in members] for members in found]
+    ids = assign_ids(named, previous_clusters or {})
+    state_list = [states[g] for g in group_ids]
+    shapes = [structure_of(members, projection, state_list, families) for members in found]
+    clusters, groups = score_clusters(ids, found, group_ids, evidence, shares, shapes, policy)
+    timings["scoring"] = time.perf_counter() - started
+    return Assessment(groups, clusters, features, families, projection, timings)

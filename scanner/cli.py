@@ -1,0 +1,350 @@
+"""``groupscan``: the command line. Thin: it parses options, calls ``scanner`` services and prints.
+
+``--json`` outputs are contracts that scripts rely on: fields are added, never renamed. Exit codes: 0 done;
+2 bad input or configuration (unreadable source, invalid policy, lexicon or hash list); 1 any other failure.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scanner.evaluation import group_metrics, network_metrics, public_names_metrics, read_labels
+from scanner.pipeline import ScanSummary, run_scan
+from scanner.policy import Policy, PolicyError, load_policy
+from scanner.signals.hashbank import HashBank, HashBankError, read_bank
+from scanner.signals.lexicon import LexiconError, load_lexicon
+from scanner.sources import SourceError
+from scanner.store.db import ENV_VARIABLE, open_database
+from scanner.store.queries import cluster_dicts, group_dicts, rejected_dicts, run_dicts
+
+app = typer.Typer(
+    name="groupscan",
+    help="Find networks of abusive chat groups from metadata only, for human review.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help=f"Database: a SQLAlchemy URL or a SQLite file path (default: ${ENV_VARIABLE}, "
+                               "else ./groupscan.db).", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON (a stable contract).")]
+PolicyOption = Annotated[
+    Path | None, typer.Option("--policy", help="Policy YAML merged over the default policy.", show_default=False)
+]
+LexiconOption = Annotated[
+    Path | None, typer.Option("--lexicon", help="Lexicon YAML replacing the demo lexicon.", show_default=False)
+]
+HashListOption = Annotated[
+    list[Path] | None,
+    typer.Option("--hash-list", help="PDQ hash list to match icons against (repeatable). Files in "
+                                     "DATA/hashlists/ are loaded too unless --no-auto-hash-lists.",
+                 show_default=False),
+]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    errors.print(f"[bold red]error:[/] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def _policy(path: Path | None) -> Policy:
+    try:
+        return load_policy(path)
+    except PolicyError as error:
+        _fail(str(error))
+        raise
+
+
+def _banks(location: Path, explicit: list[Path] | None, auto: bool, policy: Policy) -> list[HashBank]:
+    folder = location if location.is_dir() else location.parent
+    paths = list(explicit or [])
+    if auto and (folder / "hashlists").is_dir():
+        paths += sorted(p for p in (folder / "hashlists").iterdir() if p.suffix in {".pdq", ".txt"})
+    settings = policy.signals.hash_banks
+    try:
+        return [read_bank(p, settings.default_category, settings.default_threshold) for p in paths]
+    except HashBankError as error:
+        _fail(str(error))
+        raise
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _print_summary(summary: ScanSummary, banks: list[HashBank], db_url: str) -> None:
+    console.print(
+        f"[bold]scan #{summary.scan_id}[/] {escape(summary.source)}: {summary.records_read} records read, "
+        f"{summary.snapshots_new} new snapshots, {summary.snapshots_known} already stored, "
+        f"[{'red' if summary.rejected else 'green'}]{len(summary.rejected)} rejected[/]"
+    )
+    for bank in banks:
+        console.print(f"  hash list {escape(bank.name)}: {len(bank.entries)} hashes, {bank.category}, "
+                      f"distance <= {bank.threshold}")
+    for item in summary.rejected[:20]:
+        console.print(f"  [red]rejected[/] {escape(Path(item.source).name)}:{item.line}: {escape(item.reason)}")
+    if len(summary.rejected) > 20:
+        console.print(f"  … and {len(summary.rejected) - 20} more (groupscan rejected --db …)")
+    console.print(
+        f"{summary.groups} groups in {summary.clusters} clusters; flagged: {summary.flagged_groups} groups, "
+        f"{summary.flagged_clusters} clusters; {summary.groups_changed} group scores changed. Database: "
+        f"{escape(db_url)}"
+    )
+    timing = ", ".join(f"{k} {v:.1f}s" for k, v in summary.timings.items())
+    console.print(f"[dim]timings: {timing}[/]")
+
+
+def _cluster_table(clusters: list[dict], title: str) -> Table:
+    table = Table(title=title, show_lines=True, expand=True)
+    table.add_column("cluster", no_wrap=True)
+    table.add_column("size", justify="right")
+    table.add_column("category")
+    table.add_column("sev")
+    table.add_column("risk", justify="right")
+    table.add_column("three strongest reasons", ratio=1)
+    for cluster in clusters:
+        reasons = "\n".join(f"• {escape(_short(r['sentence'], 160))}" for r in cluster["reasons"][:3])
+        table.add_row(cluster["cluster_id"], str(cluster["size"]), cluster["category"] or "-",
+                      cluster["severity"] or "-", f"{cluster['risk']:.2f}", reasons)
+    return table
+
+
+@app.command()
+def scan(
+    path: Annotated[Path, typer.Argument(help="A .jsonl or .csv file, or a folder holding groups.jsonl.")],
+    db: DbOption = None,
+    policy_file: PolicyOption = None,
+    lexicon_file: LexiconOption = None,
+    hash_list: HashListOption = None,
+    auto_hash_lists: Annotated[bool, typer.Option(help="Load DATA/hashlists/*.pdq automatically.")] = True,
+    top: Annotated[int, typer.Option(help="How many clusters to show.")] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """Scan group snapshots into the database and show the most suspicious clusters.
+
+    Bad records are quarantined with file, line and reason (see `groupscan rejected`); the scan goes on.
+    Scanning the same input again stores nothing twice.
+    """
+    policy = _policy(policy_file)
+    try:
+        lexicon = load_lexicon(lexicon_file)
+    except LexiconError as error:
+        _fail(str(error))
+    banks = _banks(path, hash_list, auto_hash_lists, policy)
+    engine = open_database(db)
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=errors, transient=True, disable=as_json) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
+
+        try:
+            summary = run_scan(engine, path, policy, banks, lexicon, progress)
+        except SourceError as error:
+            _fail(str(error))
+            raise
+    clusters = cluster_dicts(engine, limit=top, flagged_only=True)
+    if as_json:
+        payload = {
+            "scan_id": summary.scan_id, "source": summary.source, "records_read": summary.records_read,
+            "snapshots_new": summary.snapshots_new, "snapshots_known": summary.snapshots_known,
+            "rejected": [{"source": r.source, "line": r.line, "reason": r.reason} for r in summary.rejected],
+            "groups": summary.groups, "clusters": summary.clusters, "flagged_groups": summary.flagged_groups,
+            "flagged_clusters": summary.flagged_clusters, "groups_changed": summary.groups_changed,
+            "timings": summary.timings, "top_clusters": clusters,
+        }
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_summary(summary, banks, str(engine.url))
+    if clusters:
+        console.print(_cluster_table(clusters, f"Top {len(clusters)} flagged clusters"))
+    else:
+        console.print("No cluster reached the review threshold.")
+
+
+@app.command()
+def clusters(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
+    min_size: Annotated[int, typer.Option(help="Only clusters of at least this many groups.")] = 1,
+    flagged: Annotated[bool, typer.Option("--flagged", help="Only clusters at or above the review threshold.")]
+    = False,
+) -> None:
+    """Clusters, most severe first. JSON items: cluster_id, size, members, risk, category, severity,
+    deadline_hours, flagged, categories, reasons, structure."""
+    items = cluster_dicts(open_database(db), limit=limit, min_size=min_size, flagged_only=flagged)
+    if as_json:
+        sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
+    else:
+        console.print(_cluster_table(items, f"{len(items)} clusters"))
+
+
+@app.command()
+def groups(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
+    flagged: Annotated[bool, typer.Option("--flagged", help="Only flagged groups.")] = False,
+) -> None:
+    """Groups, riskiest first. JSON items: group_id, risk, categories, category, flagged, severity,
+    deadline_hours, cluster_id, reasons, and more."""
+    items = group_dicts(open_database(db), limit=limit, flagged_only=flagged)
+    if as_json:
+        sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{len(items)} groups", expand=True)
+    for column in ("group", "name", "category", "risk", "cluster", "strongest reason"):
+        table.add_column(column)
+    for item in items:
+        reason = item["reasons"][0]["sentence"] if item["reasons"] else ""
+        table.add_row(item["group_id"], escape(_short(item["name"], 40)), item["category"] or "-",
+                      f"{item['risk']:.2f}", item["cluster_id"], escape(_short(reason, 100)))
+    console.print(table)
+
+
+@app.command()
+def rejected(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Records quarantined by past scans, with file, line and reason."""
+    items = rejected_dicts(open_database(db))
+    if as_json:
+        sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
+        return
+    for item in items:
+        console.print(f"{escape(item['source'])}:{item['line']}: {escape(item['reason'])}")
+    console.print(f"{len(items)} rejected records")
+
+
+@app.command()
+def runs(db: DbOption = None, as_json: JsonOption = False,
+         limit: Annotated[int, typer.Option(help="How many runs.")] = 20) -> None:
+    """Past scan runs with their counts and timings, newest first."""
+    items = run_dicts(open_database(db), limit)
+    if as_json:
+        sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title="scan runs")
+    for column in ("id", "started", "status", "records", "new", "rejected", "groups", "flagged clusters"):
+        table.add_column(column)
+    for r in items:
+        table.add_row(str(r["id"]), r["started_at"][:19], r["status"], str(r["records_read"]),
+                      str(r["snapshots_new"]), str(r["rejected"]), str(r["groups"]), str(r["flagged_clusters"]))
+    console.print(table)
+
+
+def _default_public_names() -> Path | None:
+    for base in (Path.cwd(), *Path.cwd().parents):
+        candidate = base.parent / "shared" / "eval" / "public_group_names.tsv"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@app.command(name="eval")
+def evaluate(
+    path: Annotated[Path, typer.Argument(help="A data set folder with groups.jsonl and labels.csv.")],
+    policy_file: PolicyOption = None,
+    lexicon_file: LexiconOption = None,
+    public_names: Annotated[
+        Path | None, typer.Option(help="TSV of real public group names (default: ../shared/eval/"
+                                       "public_group_names.tsv if present).", show_default=False)
+    ] = None,
+    show_names: Annotated[bool, typer.Option(help="List the public names that were flagged.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Scan a labelled data set into a throwaway database and report precision and recall: planted networks
+    (cluster level), flagged groups per category, and the flagged share of real public group names."""
+    labels_path = path / "labels.csv"
+    if not labels_path.is_file():
+        _fail(f"{labels_path} not found: eval needs ground-truth labels")
+    policy = _policy(policy_file)
+    try:
+        lexicon = load_lexicon(lexicon_file)
+    except LexiconError as error:
+        _fail(str(error))
+    banks = _banks(path, None, True, policy)
+    with tempfile.TemporaryDirectory(prefix="groupscan-eval-") as tmp:
+        engine = open_database(str(Path(tmp) / "eval.db"))
+        try:
+            run_scan(engine, path, policy, banks, lexicon)
+        except SourceError as error:
+            _fail(str(error))
+        all_clusters = cluster_dicts(engine)
+        all_groups = group_dicts(engine)
+        engine.dispose()
+    labels = read_labels(labels_path)
+    result = {
+        "networks": network_metrics(all_clusters, labels),
+        "groups": group_metrics(all_groups, labels, list(policy.categories)),
+    }
+    names_path = public_names or _default_public_names()
+    if names_path is not None and names_path.is_file():
+        result["public_names"] = public_names_metrics(names_path, policy, lexicon)
+        result["public_names"]["source"] = str(names_path)
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        return
+    _print_eval(result, show_names)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _print_eval(result: dict, show_names: bool) -> None:
+    net = result["networks"]
+    console.print(f"[bold]Planted networks[/]: recall {_fmt(net['cluster_recall'])} "
+                  f"({net['recovered']}/{net['planted_networks']}), precision {_fmt(net['cluster_precision'])} "
+                  f"over {net['flagged_multi_group_clusters']} flagged clusters of 2+ groups; best-ranked benign "
+                  f"cluster: #{net['best_benign_cluster_rank']}")
+    table = Table(title="networks (recovered = coverage >= 0.5 and purity >= 0.5)")
+    for column in ("ring", "label", "size", "cluster", "rank", "cluster size", "category", "coverage", "purity",
+                   "recovered"):
+        table.add_column(column)
+    for ring, r in net["networks"].items():
+        table.add_row(ring, r["label"], str(r["size"]), str(r["cluster_id"]), str(r["cluster_rank"]),
+                      str(r["cluster_size"]), str(r["cluster_category"]), _fmt(r["coverage"]), _fmt(r["purity"]),
+                      "yes" if r["recovered"] else "[red]no[/]")
+    console.print(table)
+    table = Table(title="flagged groups by top category")
+    for column in ("category", "support", "flagged", "precision", "recall"):
+        table.add_column(column)
+    for category, m in result["groups"].items():
+        if category == "hard_negatives":
+            continue
+        table.add_row(category, str(m["support"]), str(m["flagged"]), _fmt(m["precision"]), _fmt(m["recall"]))
+    console.print(table)
+    hard = result["groups"]["hard_negatives"]
+    console.print(f"hard negatives flagged: {hard['flagged']} of {hard['count']} {hard['flagged_ids'][:10]}")
+    names = result.get("public_names")
+    if names:
+        console.print(f"[bold]Real public group names[/] ({escape(names['source'])}): {names['flagged']} of "
+                      f"{names['names']} flagged by name alone ({_fmt(names['flagged_share'])}); "
+                      f"by category {names['by_category']}")
+        if show_names:
+            for item in names["flagged_names"]:
+                console.print(f"  {item['category']} {item['score']:.2f}  {escape(item['name'])}")
+    else:
+        console.print("[dim]public names: file not found, skipped (--public-names FILE)[/]")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,133 @@
+"""Evaluation against ground truth: planted networks (cluster level), flagged groups per category, and the
+false-positive side on real public group names.
+
+Definitions (printed with the figures, so nobody has to guess them):
+- a planted network is *recovered* when some flagged cluster holds at least half of the network's groups and
+  at least half of that cluster's groups belong to the network (coverage >= 0.5 and purity >= 0.5);
+- cluster recall = recovered networks / planted networks;
+- cluster precision = flagged clusters of 2+ groups whose majority belongs to one planted network / all flagged
+  clusters of 2+ groups (a single flagged group is measured by the group-level figures instead);
+- group precision/recall per category: a group counts as flagged for its top category.
+- public names: the share of real public group names whose name alone (no description, no graph) reaches the
+  review threshold. These are measured only: never train on them or write rules for their rows.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.policy import Policy
+from scanner.signals.lexicon import Lexicon, default_lexicon, score_text
+
+
+@dataclass(frozen=True)
+class Label:
+    group_id: str
+    label: str
+    ring_id: str
+    role: str
+
+
+def read_labels(path: Path) -> dict[str, Label]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {
+            row["group_id"]: Label(row["group_id"], row["label"], row.get("ring_id") or "", row.get("role") or "")
+            for row in csv.DictReader(handle)
+        }
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def network_metrics(clusters: Sequence[dict], labels: dict[str, Label]) -> dict:
+    rings: dict[str, set[str]] = {}
+    for label in labels.values():
+        if label.ring_id:
+            rings.setdefault(label.ring_id, set()).add(label.group_id)
+    ring_of = {g: r for r, members in rings.items() for g in members}
+    flagged = [c for c in clusters if c["flagged"]]
+    rank = {c["cluster_id"]: i + 1 for i, c in enumerate(clusters)}
+    per_ring = {}
+    for ring_id, members in sorted(rings.items()):
+        best, best_overlap = None, 0
+        for cluster in flagged:
+            overlap = len(members & set(cluster["members"]))
+            if overlap > best_overlap:
+                best, best_overlap = cluster, overlap
+        coverage = best_overlap / len(members)
+        purity = best_overlap / best["size"] if best else 0.0
+        category = Counter(labels[g].label for g in members).most_common(1)[0][0]
+        per_ring[ring_id] = {
+            "size": len(members),
+            "label": category,
+            "cluster_id": best["cluster_id"] if best else None,
+            "cluster_size": best["size"] if best else 0,
+            "cluster_rank": rank[best["cluster_id"]] if best else None,
+            "cluster_category": best["category"] if best else None,
+            "coverage": round(coverage, 4),
+            "purity": round(purity, 4),
+            "recovered": bool(best) and coverage >= 0.5 and purity >= 0.5,
+        }
+    multi = [c for c in flagged if c["size"] >= 2]
+    pure = 0
+    for cluster in multi:
+        counts = Counter(ring_of.get(g) for g in cluster["members"])
+        ring, count = counts.most_common(1)[0]
+        if ring is not None and count * 2 > cluster["size"]:
+            pure += 1
+    benign_ranks = [rank[c["cluster_id"]] for c in clusters
+                    if c["size"] >= 2 and not any(g in ring_of for g in c["members"])]
+    recovered = sum(r["recovered"] for r in per_ring.values())
+    return {
+        "planted_networks": len(rings),
+        "recovered": recovered,
+        "cluster_recall": _ratio(recovered, len(rings)),
+        "flagged_clusters": len(flagged),
+        "flagged_multi_group_clusters": len(multi),
+        "cluster_precision": _ratio(pure, len(multi)),
+        "best_benign_cluster_rank": min(benign_ranks) if benign_ranks else None,
+        "networks": per_ring,
+    }
+
+
+def group_metrics(groups: Sequence[dict], labels: dict[str, Label], categories: Sequence[str]) -> dict:
+    predicted = {g["group_id"]: (g["category"] if g["flagged"] else "benign") for g in groups}
+    out = {}
+    for category in categories:
+        tp = sum(1 for g, p in predicted.items() if p == category and labels.get(g) and labels[g].label == category)
+        fp = sum(1 for g, p in predicted.items()
+                 if p == category and (not labels.get(g) or labels[g].label != category))
+        fn = sum(1 for g, lab in labels.items() if lab.label == category and predicted.get(g) != category)
+        out[category] = {"support": tp + fn, "flagged": tp + fp, "precision": _ratio(tp, tp + fp),
+                         "recall": _ratio(tp, tp + fn)}
+    bad = {g for g, lab in labels.items() if lab.label != "benign"}
+    flagged = {g for g, p in predicted.items() if p != "benign"}
+    out["any_harm"] = {"support": len(bad), "flagged": len(flagged),
+                       "precision": _ratio(len(bad & flagged), len(flagged)),
+                       "recall": _ratio(len(bad & flagged), len(bad))}
+    hard = [g for g, lab in labels.items() if lab.role == "hard_negative"]
+    out["hard_negatives"] = {"count": len(hard), "flagged": sum(1 for g in hard if g in flagged),
+                             "flagged_ids": sorted(g for g in hard if g in flagged)}
+    return out
+
+
+def public_names_metrics(path: Path, policy: Policy, lexicon: Lexicon | None = None) -> dict:
+    """Text-only flag rate on real public names (the false-positive side)."""
+    lexicon = lexicon or default_lexicon()
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    flagged = []
+    for row in rows:
+        scores, _, _, _ = score_text(row["name"], "", lexicon, policy.signals.lexicon)
+        if scores and max(scores.values()) >= policy.review_threshold:
+            category = max(scores, key=lambda c: scores[c])
+            flagged.append({"name": row["name"], "topic": row.get("topic", ""), "category": category,
+                            "score": round(scores[category], 4)})
+    by_category = Counter(f["category"] for f in flagged)
+    return {"names": len(rows), "flagged": len(flagged), "flagged_share": _ratio(len(flagged), len(rows)),
+            "by_category": dict(sorted(by_category.items())), "flagged_names": flagged}

@@ -1,0 +1,267 @@
+"""One scan: read a source -> store new snapshots -> assess every group -> persist scores, in transactions.
+
+Crash safety: snapshots are committed in batches and are unique by content hash, so a scan killed mid-read
+resumes by re-reading (known snapshots are skipped). Scores, clusters and memberships are replaced in a single
+transaction at the end: a reader sees the previous scan's results or this one's, never half of each. Re-scanning
+the same input changes no row except the new ``scan_run`` record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, select, update
+from sqlmodel import Session
+
+from scanner.assess import Assessment, Progress, assess, default_signals
+from scanner.groups import fold
+from scanner.policy import Policy
+from scanner.reasons import Reason
+from scanner.schema import GroupSnapshot, Located, Rejected
+from scanner.signals.base import ScanContext
+from scanner.signals.hashbank import HashBank
+from scanner.signals.lexicon import Lexicon
+from scanner.sources import resolve
+from scanner.store.models import Cluster, ClusterMember, Group, RejectedRecord, ScanRun, Snapshot
+
+BATCH = 1000
+
+
+@dataclass
+class ScanSummary:
+    scan_id: int
+    source: str
+    records_read: int = 0
+    snapshots_new: int = 0
+    snapshots_known: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    groups: int = 0
+    clusters: int = 0
+    flagged_groups: int = 0
+    flagged_clusters: int = 0
+    groups_changed: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sha(obj: object) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def policy_fingerprint(policy: Policy) -> str:
+    return _sha(policy.model_dump(mode="json"))
+
+
+def _store_batch(session: Session, batch: list[Located], scan_id: int) -> tuple[int, int]:
+    hashes = {item.snapshot.content_hash(): item for item in batch}
+    known = set(session.exec(select(Snapshot.content_hash).where(Snapshot.content_hash.in_(list(hashes)))).scalars())
+    for digest, item in hashes.items():
+        if digest in known:
+            continue
+        snap = item.snapshot
+        session.add(Snapshot(content_hash=digest, group_id=snap.group_id, platform=snap.platform,
+                             observed_at=snap.observed_at, payload=snap.to_wire(), source=item.source,
+                             line=item.line, scan_id=scan_id))
+    new = len(hashes) - len(known)
+    return new, len(batch) - new
+
+
+def _store_rejected(session: Session, rejected: Sequence[Rejected], scan_id: int) -> None:
+    for item in rejected:
+        digest = hashlib.sha256(item.excerpt.encode("utf-8")).hexdigest()
+        exists = session.exec(select(RejectedRecord.id).where(
+            RejectedRecord.source == item.source, RejectedRecord.line == item.line,
+            RejectedRecord.excerpt_sha256 == digest)).first()
+        if exists is None:
+            session.add(RejectedRecord(source=item.source, line=item.line, reason=item.reason[:2000],
+                                       excerpt=item.excerpt[:400], excerpt_sha256=digest, scan_id=scan_id))
+
+
+def ingest(engine: Engine, records: Iterable[Located | Rejected], summary: ScanSummary,
+           progress: Progress | None = None) -> None:
+    """Store valid snapshots (deduplicated) and quarantine rejected records, committing every ``BATCH``."""
+    batch: list[Located] = []
+    bad: list[Rejected] = []
+
+    def flush() -> None:
+        with Session(engine) as session, session.begin():
+            new, known = _store_batch(session, batch, summary.scan_id) if batch else (0, 0)
+            _store_rejected(session, bad, summary.scan_id)
+        summary.snapshots_new += new
+        summary.snapshots_known += known
+        summary.rejected.extend(bad)
+        batch.clear()
+        bad.clear()
+
+    for record in records:
+        summary.records_read += 1
+        if isinstance(record, Rejected):
+            bad.append(record)
+        else:
+            batch.append(record)
+        if len(batch) + len(bad) >= BATCH:
+            flush()
+            if progress:
+                progress("read", summary.records_read, 0)
+    flush()
+
+
+def load_snapshots(engine: Engine) -> list[GroupSnapshot]:
+    with Session(engine) as session:
+        payloads = session.exec(select(Snapshot.payload).order_by(Snapshot.id)).scalars().all()
+    return [GroupSnapshot.model_validate(p) for p in payloads]
+
+
+def previous_clusters(engine: Engine) -> dict[str, frozenset[str]]:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(ClusterMember.cluster_id, ClusterMember.group_id)
+            .join(Cluster, Cluster.cluster_id == ClusterMember.cluster_id)
+            .where(Cluster.active.is_(True))
+        ).all()
+    out: dict[str, set[str]] = {}
+    for cid, gid in rows:
+        out.setdefault(cid, set()).add(gid)
+    return {cid: frozenset(members) for cid, members in out.items()}
+
+
+def _reasons(reasons: Iterable[Reason]) -> list[dict]:
+    return [r.to_dict() for r in reasons]
+
+
+def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) -> int:
+    """Write scores, clusters and memberships in one transaction; rows whose content is unchanged are left
+    alone. Returns the number of groups whose score changed."""
+    changed = 0
+    with Session(engine) as session, session.begin():
+        existing_groups = {g.group_id: g for g in session.exec(select(Group)).scalars()}
+        for score in assessment.groups:
+            state = states[score.group_id]
+            snap = state.latest
+            feats = assessment.features.get(score.group_id, {})
+            row = dict(
+                platform=snap.platform, name=snap.name, description=snap.description,
+                member_count=snap.member_count, first_seen=state.first_seen, last_seen=snap.observed_at,
+                snapshots=state.snapshots, icon_sha256=feats.get("icon_sha256"), pdq=feats.get("pdq"),
+                icon_family=assessment.families.get(score.group_id), cluster_id=score.cluster_id,
+                risk=round(score.risk, 6), category=score.category, flagged=score.flagged,
+                severity=score.severity, deadline_hours=score.deadline_hours,
+                categories={c: round(v, 6) for c, v in sorted(score.categories.items())},
+                reasons=_reasons(score.reasons), modifiers=sorted(score.modifiers),
+                features=json.loads(json.dumps(feats, default=str)),
+            )
+            digest = _sha(row)
+            current = existing_groups.get(score.group_id)
+            if current is not None and current.score_sha256 == digest:
+                continue
+            changed += 1
+            if current is None:
+                session.add(Group(group_id=score.group_id, score_sha256=digest, updated_scan_id=scan_id, **row))
+            else:
+                for key, value in row.items():
+                    setattr(current, key, value)
+                current.score_sha256, current.updated_scan_id = digest, scan_id
+        session.flush()
+
+        existing_clusters = {c.cluster_id: c for c in session.exec(select(Cluster)).scalars()}
+        memberships = {(m.cluster_id, m.group_id) for m in session.exec(select(ClusterMember)).scalars()}
+        wanted: set[tuple[str, str]] = set()
+        for cluster in assessment.clusters:
+            row = dict(
+                size=len(cluster.members), risk=round(cluster.risk, 6), category=cluster.category,
+                flagged=cluster.flagged, severity=cluster.severity, deadline_hours=cluster.deadline_hours,
+                categories={c: round(v, 6) for c, v in sorted(cluster.categories.items())},
+                reasons=_reasons(cluster.reasons), structure=dict(cluster.structure), active=True,
+            )
+            digest = _sha([row, sorted(cluster.members)])
+            current = existing_clusters.get(cluster.cluster_id)
+            if current is None:
+                session.add(Cluster(cluster_id=cluster.cluster_id, first_scan_id=scan_id, updated_scan_id=scan_id,
+                                    score_sha256=digest, **row))
+            elif current.score_sha256 != digest:
+                for key, value in row.items():
+                    setattr(current, key, value)
+                current.score_sha256, current.updated_scan_id = digest, scan_id
+            wanted.update((cluster.cluster_id, g) for g in cluster.members)
+        session.flush()
+        live = {c.cluster_id for c in assessment.clusters}
+        gone = [cid for cid, c in existing_clusters.items() if c.active and cid not in live]
+        if gone:
+            session.exec(update(Cluster).where(Cluster.cluster_id.in_(gone)).values(active=False,
+                                                                                    updated_scan_id=scan_id))
+        for cid, gid in memberships - wanted:
+            session.delete(session.get(ClusterMember, (cid, gid)))
+        for cid, gid in sorted(wanted - memberships):
+            session.add(ClusterMember(cluster_id=cid, group_id=gid))
+    return changed
+
+
+def run_scan(
+    engine: Engine,
+    location: Path,
+    policy: Policy,
+    banks: Sequence[HashBank] = (),
+    lexicon: Lexicon | None = None,
+    progress: Progress | None = None,
+    on_started: Callable[[int], None] | None = None,
+) -> ScanSummary:
+    """Scan ``location`` into the database behind ``engine``. Raises ``SourceError`` for an unreadable
+    location (recorded as a failed run)."""
+    source, path = resolve(location)
+    with Session(engine) as session, session.begin():
+        run = ScanRun(started_at=_now(), source=str(path), policy_sha256=policy_fingerprint(policy))
+        session.add(run)
+        session.flush()
+        scan_id = int(run.id or 0)
+    if on_started:
+        on_started(scan_id)
+    summary = ScanSummary(scan_id=scan_id, source=str(path))
+    try:
+        started = time.perf_counter()
+        ingest(engine, source.read(path), summary, progress)
+        summary.timings["read"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        states = fold(load_snapshots(engine))
+        summary.timings["fold"] = time.perf_counter() - started
+
+        assessment = assess(states, policy, ScanContext(path.parent), banks, previous_clusters(engine),
+                            default_signals(policy, lexicon), progress)
+        summary.timings.update(assessment.timings)
+
+        started = time.perf_counter()
+        summary.groups_changed = persist(engine, assessment, states, scan_id)
+        summary.timings["persist"] = time.perf_counter() - started
+        summary.groups = len(assessment.groups)
+        summary.clusters = len(assessment.clusters)
+        summary.flagged_groups = sum(g.flagged for g in assessment.groups)
+        summary.flagged_clusters = sum(c.flagged for c in assessment.clusters)
+        _finish(engine, summary, "done", None)
+    except BaseException as error:
+        _finish(engine, summary, "failed", f"{type(error).__name__}: {error}")
+        raise
+    return summary
+
+
+def _finish(engine: Engine, summary: ScanSummary, status: str, error: str | None) -> None:
+    with Session(engine) as session, session.begin():
+        run = session.get(ScanRun, summary.scan_id)
+        if run is None:
+            return
+        run.finished_at = _now()
+        run.status = status
+        run.error = error
+        for key in ("records_read", "snapshots_new", "snapshots_known", "groups", "clusters", "flagged_groups",
+                    "flagged_clusters", "groups_changed"):
+            setattr(run, key, getattr(summary, key))
+        run.rejected = len(summary.rejected)
+        run.timings = {k: round(v, 4) for k, v in summary.timings.items()}

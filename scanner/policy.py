@@ -1,0 +1,215 @@
+"""The policy: weights, thresholds, severities and deadlines, as data.
+
+A deployer's file is merged over the default (``scanner/data/policy.yaml``) and the result validated in full
+before anything runs: a policy is never half-applied. Errors name the file and line of the offending key, as
+Osprey does for its rules.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Tier = Literal["P0", "P1", "P2", "P3"]
+TIER_ORDER: tuple[Tier, ...] = ("P0", "P1", "P2", "P3")
+INDICATOR_CLASSES = frozenset(
+    {"csam", "minor", "sexual", "trade", "solicitation", "violence", "coordination", "target", "riot", "scam",
+     "money", "evasion"}
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CategoryPolicy(_Model):
+    severity: Tier
+    deadline_hours: float = Field(gt=0)
+
+
+class EvasionPolicy(_Model):
+    enabled: bool = True
+    raise_tiers: int = Field(ge=0, le=3)
+    min_risk: float = Field(ge=0, le=1)
+
+
+class TextRule(_Model):
+    """Fires when every class in ``all_of`` is present and none in ``none_of`` is."""
+
+    all_of: list[str] = Field(min_length=1)
+    none_of: list[str] = Field(default_factory=list)
+    weight: float = Field(gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _known_classes(self) -> TextRule:
+        unknown = sorted((set(self.all_of) | set(self.none_of)) - INDICATOR_CLASSES)
+        if unknown:
+            raise ValueError(f"unknown indicator classes {unknown}; known: {sorted(INDICATOR_CLASSES)}")
+        return self
+
+
+class LexiconPolicy(_Model):
+    enabled: bool = True
+    rules: dict[str, list[TextRule]]
+
+
+class IconPolicy(_Model):
+    enabled: bool = True
+    explicit_label: str
+    explicit_adult_weight: float = Field(ge=0, le=1)
+    explicit_with_minor_weight: float = Field(ge=0, le=1)
+    min_pdq_quality: int = Field(ge=0, le=100)
+    max_image_bytes: int = Field(gt=0)
+    max_image_pixels: int = Field(gt=0)
+
+
+class HashBankPolicy(_Model):
+    enabled: bool = True
+    default_category: str
+    default_threshold: int = Field(ge=0, le=128)
+    match_weight: float = Field(ge=0, le=1)
+
+
+class SignalsPolicy(_Model):
+    lexicon: LexiconPolicy
+    icon: IconPolicy
+    hash_banks: HashBankPolicy
+
+
+class EdgeWeights(_Model):
+    links_to: float = Field(ge=0)
+    shared_admin: float = Field(ge=0)
+    near_duplicate_icon: float = Field(ge=0)
+
+
+class CommunityPolicy(_Model):
+    resolution: float = Field(gt=0, le=1)
+    seed: int = 42
+
+
+class PropagationPolicy(_Model):
+    restart: float = Field(gt=0, lt=1)
+    seed_min_risk: float = Field(ge=0, le=1)
+    max_iter: int = Field(ge=10)
+
+
+class GraphPolicy(_Model):
+    enabled: bool = True
+    edge_weights: EdgeWeights
+    near_duplicate_radius: int = Field(ge=0, le=128)
+    max_groups_per_admin: int = Field(ge=2)
+    max_groups_per_icon: int = Field(ge=2)
+    community: CommunityPolicy
+    propagation: PropagationPolicy
+
+
+class FusionPolicy(_Model):
+    graph_proximity: float = Field(ge=0, le=1)
+    cluster_context: float = Field(ge=0, le=1)
+
+
+class Policy(_Model):
+    version: Literal[1]
+    review_threshold: float = Field(gt=0, le=1)
+    categories: dict[str, CategoryPolicy] = Field(min_length=1)
+    tiers: dict[Tier, float]
+    evasion: EvasionPolicy
+    signals: SignalsPolicy
+    graph: GraphPolicy
+    fusion: FusionPolicy
+    cluster_corroboration: list[float] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Policy:
+        for category in self.signals.lexicon.rules:
+            if category not in self.categories:
+                raise ValueError(f"lexicon rules name category {category!r}, which is not under categories")
+        if self.signals.hash_banks.default_category not in self.categories:
+            raise ValueError("signals.hash_banks.default_category is not under categories")
+        missing = [t for t in TIER_ORDER if t not in self.tiers]
+        if missing:
+            raise ValueError(f"tiers lacks {missing}")
+        return self
+
+    def severity_of(self, category: str, evasion: bool = False) -> Tier:
+        tier = self.categories[category].severity
+        if evasion and self.evasion.enabled:
+            tier = TIER_ORDER[max(0, TIER_ORDER.index(tier) - self.evasion.raise_tiers)]
+        return tier
+
+    def deadline_hours(self, tier: Tier) -> float:
+        return self.tiers[tier]
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used, with the file and line of the problem."""
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _line_of(node: yaml.Node | None, path: tuple) -> int | None:
+    """The 1-based line of the YAML node at ``path`` (or of the nearest ancestor the file has)."""
+    line = None
+    for key in path:
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == str(key)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+        else:
+            node = None
+    if node is not None:
+        line = node.start_mark.line + 1
+    return line
+
+
+def _default_text() -> str:
+    return resources.files("scanner").joinpath("data/policy.yaml").read_text(encoding="utf-8")
+
+
+def load_policy(path: Path | None = None) -> Policy:
+    """The default policy, with ``path`` merged over it if given. Raises ``PolicyError``."""
+    default_text = _default_text()
+    data = yaml.safe_load(default_text)
+    user_text, user_node = None, None
+    if path is not None:
+        try:
+            user_text = Path(path).read_text(encoding="utf-8")
+            user_data = yaml.safe_load(user_text) or {}
+            user_node = yaml.compose(user_text)
+        except (OSError, yaml.YAMLError) as error:
+            raise PolicyError(f"{path}: cannot read policy: {error}") from None
+        if not isinstance(user_data, dict):
+            raise PolicyError(f"{path}: a policy file is a mapping of keys, not a {type(user_data).__name__}")
+        data = _merge(data, user_data)
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            loc = tuple(item["loc"])
+            line = _line_of(user_node, loc) if user_node is not None else None
+            where = f"{path}:{line}" if line else str(path or "default policy")
+            problems.append(f"{where}: {'.'.join(map(str, loc))}: {item['msg'].removeprefix('Value error, ')}")
+        raise PolicyError("invalid policy:\n  " + "\n  ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> Policy:
+    return load_policy(None)

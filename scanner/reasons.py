@@ -1,0 +1,42 @@
+"""Reasons: the unit of explanation. Every score in groupscan is a fusion of reasons, never a bare number."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One piece of evidence: which signal saw what, for which category, and how much it weighed.
+
+    ``weight`` is the evidence's contribution in 0..1 before fusion (a probability-like strength), so reasons can
+    be ranked across signals. ``sentence`` is what a moderator reads.
+    """
+
+    signal: str
+    feature: str
+    value: str
+    category: str
+    weight: float
+    sentence: str
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["weight"] = round(self.weight, 4)
+        return data
+
+
+def strongest(reasons: list[Reason] | tuple[Reason, ...], limit: int = 3, category: str | None = None) -> list[Reason]:
+    """The ``limit`` heaviest reasons (for one category if given), one per (signal, feature, value)."""
+    seen: set[tuple[str, str, str]] = set()
+    out: list[Reason] = []
+    pool = [r for r in reasons if category is None or r.category == category]
+    for reason in sorted(pool, key=lambda r: (-r.weight, r.signal, r.feature, r.value)):
+        key = (reason.signal, reason.feature, reason.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(reason)
+        if len(out) == limit:
+            break
+    return out

@@ -1,0 +1,214 @@
+"""The wire format: one observation of one group (``GroupSnapshot``), version 1.
+
+Every source (JSON Lines, CSV, bots) turns its input into these models, so the rest of the scanner sees one
+validated shape. Validation is strict where a mistake would be silent later (unknown fields, schema version,
+icon paths escaping the data set, oversized names) and lenient where producers differ harmlessly (``"12"`` for a
+member count is accepted as 12).
+
+Icon paths are checked against the data set's folder, given as validation context::
+
+    GroupSnapshot.model_validate(obj, context={"root": Path("sample_groups")})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+SCHEMA_VERSION = 1
+SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
+
+MAX_NAME_BYTES = 4096
+MAX_DESCRIPTION_BYTES = 64 * 1024
+MAX_ID_LENGTH = 256
+MAX_URL_LENGTH = 2048
+MAX_LIST_ITEMS = 5000
+
+Platform = Literal["whatsapp", "telegram", "matrix", "discord", "signal", "other"]
+
+_PDQ_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _check_utf8_size(value: str, limit: int, what: str) -> str:
+    size = len(value.encode("utf-8"))
+    if size > limit:
+        raise ValueError(f"{what} is {size} bytes, over the {limit}-byte limit")
+    return value
+
+
+class _Strict(BaseModel):
+    # Unknown fields are an error: a typo ("admin" for "admins") must not silently drop evidence.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class PostedLink(_Strict):
+    """An invite link this group posted, which points at another group (an edge of the invite graph)."""
+
+    url: str = Field(min_length=1, max_length=MAX_URL_LENGTH)
+    seen_at: AwareDatetime | None = None
+
+
+class Icon(_Strict):
+    """The group's icon, as a path relative to the data set. It must stay inside the data set."""
+
+    path: str = Field(min_length=1, max_length=1024)
+
+    @field_validator("path")
+    @classmethod
+    def _inside_data_set(cls, value: str, info: ValidationInfo) -> str:
+        posix = PurePosixPath(value.replace("\\", "/"))
+        if posix.is_absolute() or ".." in posix.parts or re.match(r"^[A-Za-z]:", value):
+            raise ValueError(f"icon path {value!r} escapes the data folder")
+        root = (info.context or {}).get("root")
+        if root is not None:
+            root_path = Path(root).resolve()
+            resolved = (root_path / posix).resolve()
+            if not resolved.is_relative_to(root_path):
+                raise ValueError(f"icon path {value!r} escapes the data folder (through a link)")
+        return str(posix)
+
+
+class IconSignals(_Strict):
+    """Icon evidence computed upstream: platforms often run their own classifiers and hashers."""
+
+    pdq: str | None = None
+    classifier: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("pdq")
+    @classmethod
+    def _pdq_hex(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().lower()
+        if not _PDQ_HEX.match(value):
+            raise ValueError("pdq must be 64 hexadecimal characters")
+        return value
+
+    @field_validator("classifier")
+    @classmethod
+    def _probabilities(cls, value: dict[str, float]) -> dict[str, float]:
+        for label, score in value.items():
+            if not 0.0 <= score <= 1.0:
+                raise ValueError(f"classifier score for {label!r} is {score}, not within 0..1")
+        return value
+
+
+class GroupSnapshot(_Strict):
+    """One observation of one group at ``observed_at``. Several snapshots of a group form its timeline."""
+
+    schema_version: Literal[1] = Field(alias="schema")
+    platform: Platform
+    group_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    observed_at: AwareDatetime
+    name: str = ""
+    description: str = ""
+    member_count: int | None = Field(default=None, ge=0)
+    created_at: AwareDatetime | None = None
+    admins: list[str] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    own_invite_links: list[str] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    posted_invite_links: list[PostedLink] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    icon: Icon | None = None
+    icon_signals: IconSignals | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("name")
+    @classmethod
+    def _name_size(cls, value: str) -> str:
+        return _check_utf8_size(value, MAX_NAME_BYTES, "name")
+
+    @field_validator("description")
+    @classmethod
+    def _description_size(cls, value: str) -> str:
+        return _check_utf8_size(value, MAX_DESCRIPTION_BYTES, "description")
+
+    @field_validator("admins", "own_invite_links")
+    @classmethod
+    def _bounded_items(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not item or len(item) > MAX_URL_LENGTH:
+                raise ValueError("list items must be non-empty strings of at most 2048 characters")
+        return value
+
+    def to_wire(self) -> dict:
+        """The JSON object for this snapshot, as it would appear in a .jsonl file."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON form: the same observation always gets the same hash, so a
+        re-scan of the same input stores nothing twice."""
+        canonical = json.dumps(self.to_wire(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record that could not be read: where it was and why. Kept so nothing is lost silently."""
+
+    source: str
+    line: int
+    reason: str
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class Located:
+    """A valid snapshot with the place it came from (file and line), for reasons and audit."""
+
+    snapshot: GroupSnapshot
+    source: str
+    line: int
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """A one-line reason from a pydantic error: the first few problems, each with its field path."""
+    parts = []
+    for item in error.errors()[:3]:
+        where = ".".join(str(p) for p in item["loc"]) or "record"
+        message = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {message}")
+    more = len(error.errors()) - 3
+    if more > 0:
+        parts.append(f"and {more} more")
+    return "; ".join(parts)
+
+
+def parse_snapshot(obj: object, root: Path | None) -> GroupSnapshot:
+    """Validate one decoded record. Raises ``ValueError`` with a clear reason (schema version first,
+    because every other message is meaningless for a record of another version)."""
+    if not isinstance(obj, dict):
+        raise ValueError(f"record is a JSON {type(obj).__name__}, not an object")
+    version = obj.get("schema")
+    if version not in SUPPORTED_SCHEMA_VERSIONS:
+        raise ValueError(
+            f"unknown schema version {version!r} (this groupscan reads {sorted(SUPPORTED_SCHEMA_VERSIONS)})"
+        )
+    try:
+        return GroupSnapshot.model_validate(obj, context={"root": root})
+    except ValidationError as error:
+        raise ValueError(describe_validation_error(error)) from None
+
+
+def excerpt(text: str, limit: int = 200) -> str:
+    """A short, single-line excerpt of a bad record for the quarantine table."""
+    flat = text.replace("\n", " ").replace("\r", " ")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def utc_iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

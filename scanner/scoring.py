@@ -1,0 +1,223 @@
+"""Scoring: signals + graph -> per-category risk for every group and cluster, with severity, deadline and reasons.
+
+Everything here is a pure function of its arguments (no I/O, no clock, no randomness): the same snapshots and
+policy give the same scores and the same reasons, which is what makes a flag defensible.
+
+Fusion is noisy-OR per category: ``1 - prod(1 - s_i)``. It is monotone (more evidence never lowers a score),
+needs no training data, and each term is a reason a moderator can read. The stages:
+
+1. direct risk: signals of the group itself (lexicon, icon classifier, hash-list hits, and the cross-signal rule
+   "explicit icon + minor indicators in the text");
+2. graph proximity: personalized PageRank from groups with strong direct risk (``scanner.graph.propagate``);
+3. cluster risk: the strongest members, each corroborating less (weights ``cluster_corroboration``);
+4. cluster context: a member inherits its cluster's risk in proportion to the share of its connections that lie
+   inside the cluster, so a ring member with an innocent name is flagged while a link directory that touches the
+   ring with 4 of its 60 links is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from scanner.policy import TIER_ORDER, Policy, Tier
+from scanner.reasons import Reason, strongest
+from scanner.signals.base import SignalResult
+
+
+def noisy_or(values: Sequence[float]) -> float:
+    miss = 1.0
+    for value in values:
+        miss *= 1.0 - min(max(value, 0.0), 1.0)
+    return 1.0 - miss
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Per-category scores with their reasons and modifier flags (such as ``evasion``)."""
+
+    scores: Mapping[str, float]
+    reasons: tuple[Reason, ...] = ()
+    modifiers: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class GroupScore:
+    group_id: str
+    categories: Mapping[str, float]
+    risk: float
+    category: str | None
+    flagged: bool
+    severity: Tier | None
+    deadline_hours: float | None
+    reasons: tuple[Reason, ...]
+    modifiers: frozenset[str]
+    cluster_id: str
+
+
+@dataclass(frozen=True)
+class ClusterScore:
+    cluster_id: str
+    members: tuple[str, ...]
+    categories: Mapping[str, float]
+    risk: float
+    category: str | None
+    flagged: bool
+    severity: Tier | None
+    deadline_hours: float | None
+    reasons: tuple[Reason, ...]
+    structure: Mapping[str, object] = field(default_factory=dict)
+
+
+def top_category(scores: Mapping[str, float], policy: Policy) -> tuple[str | None, float]:
+    """The highest-scoring category; ties go to the more severe tier, then the name (deterministic)."""
+    if not scores:
+        return None, 0.0
+    best = min(
+        scores,
+        key=lambda c: (-round(scores[c], 9), TIER_ORDER.index(policy.categories[c].severity), c),
+    )
+    return best, scores[best]
+
+
+def direct_evidence(results: Sequence[SignalResult], policy: Policy) -> Evidence:
+    """Combine one group's own signals. Also applies the cross-signal rule: an explicit icon on a group whose
+    text carries minor indicators is child-safety evidence, though neither is alone."""
+    per_category: dict[str, list[float]] = {}
+    reasons: list[Reason] = []
+    modifiers: set[str] = set()
+    features: dict[str, object] = {}
+    for result in results:
+        for category, score in result.scores.items():
+            per_category.setdefault(category, []).append(score)
+        reasons.extend(result.reasons)
+        modifiers |= result.modifiers
+        features.update(result.features)
+    explicit = features.get("explicit")
+    minor = (features.get("indicators") or {}).get("minor", 0.0)
+    if isinstance(explicit, float) and minor:
+        weight = policy.signals.icon.explicit_with_minor_weight * explicit * float(minor)
+        if weight > 0:
+            per_category.setdefault("child_safety", []).append(weight)
+            reasons.append(
+                Reason("icon+lexicon", "explicit_icon_with_minor_indicator", f"explicit={explicit:.2f}",
+                       "child_safety", weight,
+                       f"An icon scored {explicit:.2f} explicit on a group whose text has minor indicators.")
+            )
+    scores = {c: noisy_or(v) for c, v in per_category.items() if c in policy.categories}
+    return Evidence(scores, tuple(reasons), frozenset(modifiers))
+
+
+def add_graph_proximity(evidence: Evidence, proximity: Mapping[str, float], policy: Policy) -> Evidence:
+    """Fold graph proximity (per category, 0..1) into a group's evidence."""
+    scores = dict(evidence.scores)
+    reasons = list(evidence.reasons)
+    for category, value in sorted(proximity.items()):
+        weight = policy.fusion.graph_proximity * value
+        if weight < 0.05:
+            continue
+        scores[category] = noisy_or([scores.get(category, 0.0), weight])
+        reasons.append(
+            Reason("graph", "proximity", f"{value:.2f}", category, weight,
+                   f"Close in the invite-link, shared-admin and icon graph to groups with strong {category} "
+                   f"evidence (personalized PageRank proximity {value:.2f}).")
+        )
+    return Evidence(scores, tuple(reasons), evidence.modifiers)
+
+
+def cluster_categories(members: Sequence[Evidence], corroboration: Sequence[float]) -> dict[str, float]:
+    """A cluster's risk per category: noisy-OR of its top members' risks, the k-th weighted by
+    ``corroboration[k]``: one strong member makes a case, more strong members make it stronger."""
+    out: dict[str, float] = {}
+    categories = sorted({c for m in members for c in m.scores})
+    for category in categories:
+        ranked = sorted((m.scores.get(category, 0.0) for m in members), reverse=True)
+        out[category] = noisy_or([w * s for w, s in zip(corroboration, ranked, strict=False)])
+    return out
+
+
+def severity(category: str | None, risk: float, evasive: bool, policy: Policy) -> tuple[Tier | None, float | None]:
+    if category is None or risk < policy.review_threshold:
+        return None, None
+    tier = policy.severity_of(category, evasion=evasive and risk >= policy.evasion.min_risk)
+    return tier, policy.deadline_hours(tier)
+
+
+def aggregate_reasons(members: Sequence[Evidence], category: str | None, size: int) -> tuple[Reason, ...]:
+    """Cluster reasons: member reasons for the cluster's category (and evasion), grouped by signal and
+    feature, with how many members share each."""
+    grouped: dict[tuple[str, str], list[Reason]] = {}
+    for member in members:
+        seen = set()
+        for reason in member.reasons:
+            if reason.category not in (category, "evasion"):
+                continue
+            key = (reason.signal, reason.feature)
+            if key in seen:
+                continue
+            seen.add(key)
+            grouped.setdefault(key, []).append(reason)
+    out = []
+    for (signal, feature), reasons in grouped.items():
+        best = max(reasons, key=lambda r: (r.weight, r.value))
+        count = len(reasons)
+        prefix = f"{count} of {size} groups: " if size > 1 else ""
+        out.append(Reason(signal, feature, f"{count}/{size}; {best.value}", best.category, best.weight,
+                          prefix + best.sentence))
+    return tuple(sorted(out, key=lambda r: (-r.weight, r.signal, r.feature)))
+
+
+def score_clusters(
+    cluster_ids: Sequence[str],
+    communities: Sequence[Sequence[int]],
+    group_ids: Sequence[str],
+    evidence: Sequence[Evidence],
+    internal_share: Sequence[float],
+    structure: Sequence[Mapping[str, object]],
+    policy: Policy,
+) -> tuple[list[ClusterScore], list[GroupScore]]:
+    """Cluster risks from member evidence, then each member's final risk with its cluster context."""
+    clusters: list[ClusterScore] = []
+    groups: list[GroupScore | None] = [None] * len(group_ids)
+    for cid, members, shape in zip(cluster_ids, communities, structure, strict=True):
+        member_evidence = [evidence[i] for i in members]
+        categories = cluster_categories(member_evidence, policy.cluster_corroboration)
+        category, risk = top_category(categories, policy)
+        evasive = sum("evasion" in e.modifiers for e in member_evidence) >= (1 if len(members) == 1 else 2)
+        tier, deadline = severity(category, risk, evasive, policy)
+        clusters.append(ClusterScore(
+            cid, tuple(group_ids[i] for i in members), categories, risk, category, risk >= policy.review_threshold,
+            tier, deadline, aggregate_reasons(member_evidence, category, len(members)), shape,
+        ))
+        for i in members:
+            own = evidence[i]
+            scores = dict(own.scores)
+            reasons = list(own.reasons)
+            if len(members) > 1 and internal_share[i] > 0:
+                for c, value in categories.items():
+                    weight = policy.fusion.cluster_context * value * internal_share[i]
+                    if weight < 0.05:
+                        continue
+                    scores[c] = noisy_or([scores.get(c, 0.0), weight])
+                    if c == category:
+                        reasons.append(Reason(
+                            "cluster", "context", f"{cid} risk={value:.2f} share={internal_share[i]:.2f}", c, weight,
+                            f"{internal_share[i]:.0%} of its links, shared admins and icon look-alikes are inside "
+                            f"cluster {cid} ({len(members)} groups, {c} risk {value:.2f}).",
+                        ))
+            g_category, g_risk = top_category(scores, policy)
+            g_tier, g_deadline = severity(g_category, g_risk, "evasion" in own.modifiers, policy)
+            ordered = tuple(sorted(reasons, key=lambda r: (-r.weight, r.signal, r.feature, r.value)))
+            groups[i] = GroupScore(
+                group_ids[i], scores, g_risk, g_category, g_risk >= policy.review_threshold, g_tier, g_deadline,
+                ordered, own.modifiers, cid,
+            )
+    return clusters, [g for g in groups if g is not None]
+
+
+def top_reasons(score: GroupScore | ClusterScore, limit: int = 3) -> list[Reason]:
+    """The strongest reasons for the score's own category first, for tables and alerts."""
+    chosen = strongest(score.reasons, limit, score.category)
+    if len(chosen) < limit:
+        chosen += [r for r in strongest(score.reasons, limit * 2) if r not in chosen][: limit - len(chosen)]
+    return chosen

@@ -1,0 +1,236 @@
+"""Lexicon signal: indicator terms in names and descriptions, combined by the policy's rules into categories.
+
+A rule's score is its weight times the weakest of its classes' strengths (a fuzzy AND), and a class's
+strength is the noisy-OR of its matched terms' weights.
+
+Why rules over classes rather than one weight per term: most single words are innocent ("teen", "paid", "class
+8"); it is their combination that indicates harm ("teen" + "paid"). Classes keep that logic small and
+explainable: a reason reads 'name has a minor indicator ("teen") with a trade indicator ("paid")'.
+
+The lexicon file is data (``scanner/data/lexicon.yaml`` by default); a deployer loads their own real list in the
+same format. Matching runs on normalised text, so obfuscated spellings match and the reason says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from scanner.policy import INDICATOR_CLASSES, LexiconPolicy
+from scanner.reasons import Reason
+from scanner.schema import GroupSnapshot
+from scanner.signals.base import ScanContext, SignalResult
+from scanner.signals.normalize import normalize
+
+# Letters of the scripts we read, including Indic vowel signs (which are not \w in Python's re).
+_LETTER = r"[\w\u0300-\u036f\u0900-\u0dff]"
+CLASS_LABELS = {
+    "csam": "child-abuse-material term",
+    "minor": "minor indicator",
+    "sexual": "sexual indicator",
+    "trade": "trade indicator",
+    "solicitation": "solicitation term",
+    "violence": "violence indicator",
+    "coordination": "coordination indicator",
+    "target": "targeting indicator",
+    "riot": "riot term",
+    "scam": "scam phrase",
+    "money": "money indicator",
+    "evasion": "evasion wording",
+}
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Term:
+    indicator: str
+    language: str
+    term: str
+    weight: float
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    terms: tuple[Term, ...]
+    exceptions: tuple[re.Pattern[str], ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    indicator: str
+    term: str
+    weight: float
+    field: str
+    start: int
+    end: int
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """Whole-word pattern for a normalised phrase; a trailing ``*`` allows any word continuation."""
+    prefix = phrase.endswith("*")
+    core = normalize(phrase.rstrip("*")).text
+    if not core:
+        raise LexiconError(f"term {phrase!r} is empty after normalisation")
+    body = re.escape(core).replace(r"\ ", r"\s+")
+    tail = f"{_LETTER}*" if prefix else ""
+    # Terms that start or end with a symbol ("18+", "₹") need no word boundary on that side.
+    left = f"(?<!{_LETTER})" if re.match(_LETTER, core[0]) else ""
+    right = f"(?!{_LETTER})" if prefix or re.match(_LETTER, core[-1]) else ""
+    return re.compile(f"{left}{body}{tail}{right}")
+
+
+def parse_lexicon(data: object, source: str) -> Lexicon:
+    if not isinstance(data, dict) or not isinstance(data.get("terms"), dict):
+        raise LexiconError(f"{source}: a lexicon has a 'terms' mapping")
+    terms: list[Term] = []
+    for indicator, languages in data["terms"].items():
+        if indicator not in INDICATOR_CLASSES:
+            raise LexiconError(f"{source}: unknown indicator class {indicator!r}")
+        if not isinstance(languages, dict):
+            raise LexiconError(f"{source}: terms.{indicator} maps languages to terms")
+        for language, entries in languages.items():
+            for term, weight in (entries or {}).items():
+                term = str(term)
+                if not isinstance(weight, int | float) or not 0 < weight <= 1:
+                    raise LexiconError(f"{source}: weight of {indicator}/{term!r} must be in (0, 1]")
+                try:
+                    pattern = re.compile(term[3:]) if term.startswith("re:") else _phrase_pattern(term)
+                except re.error as error:
+                    raise LexiconError(f"{source}: bad pattern {term!r}: {error}") from None
+                terms.append(Term(indicator, str(language), term, float(weight), pattern))
+    exceptions = tuple(_phrase_pattern(str(p)) for p in data.get("exceptions") or [])
+    return Lexicon(tuple(terms), exceptions, source)
+
+
+def load_lexicon(path: Path | None = None) -> Lexicon:
+    if path is None:
+        return default_lexicon()
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise LexiconError(f"{path}: cannot read lexicon: {error}") from None
+    return parse_lexicon(data, str(path))
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    text = resources.files("scanner").joinpath("data/lexicon.yaml").read_text(encoding="utf-8")
+    return parse_lexicon(yaml.safe_load(text), "scanner/data/lexicon.yaml")
+
+
+def find_hits(lexicon: Lexicon, text: str, field: str) -> list[Hit]:
+    """Every term occurrence in normalised ``text`` that no exception phrase covers."""
+    blocked = [(m.start(), m.end()) for pattern in lexicon.exceptions for m in pattern.finditer(text)]
+    hits = []
+    for term in lexicon.terms:
+        for match in term.pattern.finditer(text):
+            if any(s < match.end() and match.start() < e for s, e in blocked):
+                continue
+            hits.append(Hit(term.indicator, match.group(0), term.weight, field, match.start(), match.end()))
+    return hits
+
+
+def class_strengths(hits: Sequence[Hit]) -> dict[str, tuple[float, list[Hit]]]:
+    """Per indicator class: noisy-OR of its distinct terms' weights, and the hits behind it (strongest first)."""
+    grouped: dict[str, dict[str, Hit]] = {}
+    for hit in hits:
+        best = grouped.setdefault(hit.indicator, {})
+        if hit.term not in best or best[hit.term].weight < hit.weight:
+            best[hit.term] = hit
+    out = {}
+    for indicator, by_term in grouped.items():
+        ordered = sorted(by_term.values(), key=lambda h: (-h.weight, h.term))
+        miss = 1.0
+        for hit in ordered:
+            miss *= 1.0 - hit.weight
+        out[indicator] = (1.0 - miss, ordered)
+    return out
+
+
+def _describe(indicator: str, hits: list[Hit]) -> str:
+    terms = ", ".join(f'"{h.term}"' for h in hits[:2])
+    return f"a {CLASS_LABELS[indicator]} ({terms})"
+
+
+def score_text(
+    name: str, description: str, lexicon: Lexicon, policy: LexiconPolicy
+) -> tuple[dict[str, float], list[Reason], frozenset[str], dict[str, object]]:
+    """Pure scoring of one group's texts: category scores, reasons, modifiers and features."""
+    fields = {"name": normalize(name), "description": normalize(description)}
+    hits = [h for field, norm in fields.items() for h in find_hits(lexicon, norm.text, field)]
+    strengths = class_strengths(hits)
+    tricks = sorted({t for norm in fields.values() for t in norm.obfuscations})
+    scores: dict[str, float] = {}
+    reasons: list[Reason] = []
+    for category, rules in policy.rules.items():
+        best, best_rule = 0.0, None
+        for rule in rules:
+            if not all(c in strengths for c in rule.all_of) or any(c in strengths for c in rule.none_of):
+                continue
+            # Fuzzy AND: a combination is as strong as its weakest indicator (monotone, and it reads simply).
+            value = rule.weight * min(strengths[indicator][0] for indicator in rule.all_of)
+            if value > best:
+                best, best_rule = value, rule
+        if best_rule is None:
+            continue
+        scores[category] = best
+        used = [strengths[c][1] for c in best_rule.all_of]
+        where = sorted({h.field for group in used for h in group})
+        parts = " with ".join(_describe(c, strengths[c][1]) for c in best_rule.all_of)
+        trick_note = f" (written obfuscated: {', '.join(tricks)})" if tricks else ""
+        reasons.append(
+            Reason(
+                signal="lexicon",
+                feature="+".join(best_rule.all_of),
+                value="; ".join(h.term for group in used for h in group[:2]),
+                category=category,
+                weight=best,
+                sentence=f"{' and '.join(where).capitalize()} {'has' if len(where) == 1 else 'have'} {parts}"
+                f"{trick_note}.",
+            )
+        )
+    modifiers = set()
+    if "evasion" in strengths:
+        modifiers.add("evasion")
+        terms = ", ".join(f'"{h.term}"' for h in strengths["evasion"][1][:2])
+        reasons.append(
+            Reason("lexicon", "evasion", terms, "evasion", strengths["evasion"][0],
+                   f"Uses evasion wording ({terms}), as groups that respawn after bans do.")
+        )
+    if tricks and scores:
+        modifiers.add("obfuscation")
+    features = {"indicators": {c: round(s, 4) for c, (s, _) in strengths.items()}, "obfuscations": tricks}
+    return scores, reasons, frozenset(modifiers), features
+
+
+class LexiconSignal:
+    """The lexicon as a ``Signal``. Caches by (name, description): names repeat a lot across groups."""
+
+    name = "lexicon"
+    version = "1"
+
+    def __init__(self, policy: LexiconPolicy, lexicon: Lexicon | None = None) -> None:
+        self.policy = policy
+        self.lexicon = lexicon or default_lexicon()
+        self._cache: dict[tuple[str, str], tuple] = {}
+
+    def score(self, snapshots: Sequence[GroupSnapshot], context: ScanContext) -> list[SignalResult]:
+        results = []
+        for snap in snapshots:
+            key = (snap.name, snap.description)
+            if key not in self._cache:
+                self._cache[key] = score_text(snap.name, snap.description, self.lexicon, self.policy)
+            scores, reasons, modifiers, features = self._cache[key]
+            results.append(SignalResult(snap.group_id, self.name, scores, tuple(reasons), modifiers, features))
+        return results

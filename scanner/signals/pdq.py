@@ -1,0 +1,89 @@
+"""PDQ perceptual hashes of icons, from images read defensively.
+
+Group icons come from untrusted uploads: decompression bombs, truncated files, huge dimensions and animated
+images are ordinary. Each becomes an ``IconError`` with a clear reason; nothing here may crash a scan.
+Hex form follows python-threatexchange: the 256 bits, most significant first, as 64 lowercase hex digits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pdqhash
+from PIL import Image
+
+PDQ_BITS = 256
+PDQ_HEX_LENGTH = 64
+
+
+class IconError(ValueError):
+    """An icon that cannot be hashed, with the reason."""
+
+
+@dataclass(frozen=True)
+class IconHash:
+    sha256: str
+    pdq: str
+    quality: int
+    width: int
+    height: int
+
+
+def bits_to_hex(bits: np.ndarray) -> str:
+    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
+
+
+def hex_to_bytes(pdq_hex: str) -> np.ndarray:
+    """A PDQ hex string as the 32-byte row faiss binary indexes take."""
+    if len(pdq_hex) != PDQ_HEX_LENGTH:
+        raise ValueError(f"PDQ hash must be {PDQ_HEX_LENGTH} hex digits, got {len(pdq_hex)}")
+    return np.frombuffer(bytes.fromhex(pdq_hex), dtype=np.uint8)
+
+
+def hamming(a: str, b: str) -> int:
+    return int(np.unpackbits(hex_to_bytes(a) ^ hex_to_bytes(b)).sum())
+
+
+def load_rgb(data: bytes, max_pixels: int) -> np.ndarray:
+    """Decode ``data`` into an RGB array, refusing what could hurt the scanner. EXIF is ignored on purpose:
+    an uploader controls it, and PDQ's dihedral hashes cover rotations anyway."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > max_pixels:
+                raise IconError(f"image is {width}x{height}, over the {max_pixels}-pixel limit")
+            if getattr(image, "is_animated", False):
+                image.seek(0)  # the first frame is what clients show as the icon
+            image.load()
+    except IconError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise IconError(f"decompression bomb refused: {error}") from None
+    except (OSError, ValueError, SyntaxError, Image.UnidentifiedImageError) as error:
+        raise IconError(f"not a readable image: {error}") from None
+    if image.width < 8 or image.height < 8:
+        raise IconError(f"image is {image.width}x{image.height}, too small to hash")
+    return np.asarray(image.convert("RGB"))
+
+
+def hash_icon_bytes(data: bytes, max_pixels: int = 4_000_000) -> IconHash:
+    rgb = load_rgb(data, max_pixels)
+    bits, quality = pdqhash.compute(rgb)
+    return IconHash(hashlib.sha256(data).hexdigest(), bits_to_hex(bits), int(quality), rgb.shape[1], rgb.shape[0])
+
+
+def hash_icon_file(path: Path, max_bytes: int = 5_000_000, max_pixels: int = 4_000_000) -> IconHash:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise IconError(f"icon file unreadable: {error.strerror}") from None
+    if size > max_bytes:
+        raise IconError(f"icon file is {size} bytes, over the {max_bytes}-byte limit")
+    return hash_icon_bytes(path.read_bytes(), max_pixels)

@@ -1,0 +1,33 @@
+"""Source plugins and the one function that picks one for a path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scanner.sources.base import Source, SourceError, SourceRecord
+from scanner.sources.csv_source import CsvSource
+from scanner.sources.jsonl import JsonLinesSource
+
+SOURCES: tuple[Source, ...] = (JsonLinesSource(), CsvSource())
+DEFAULT_FILES = ("groups.jsonl", "groups.ndjson", "groups.csv")
+
+
+def resolve(location: Path) -> tuple[Source, Path]:
+    """Pick the source and the file for ``location``: a file of a known format, or a folder holding
+    ``groups.jsonl`` (or ``groups.csv``)."""
+    if location.is_dir():
+        for name in DEFAULT_FILES:
+            if (location / name).is_file():
+                location = location / name
+                break
+        else:
+            raise SourceError(f"{location} is a folder without {' or '.join(DEFAULT_FILES)}")
+    if not location.is_file():
+        raise SourceError(f"{location} does not exist")
+    for source in SOURCES:
+        if source.handles(location):
+            return source, location
+    raise SourceError(f"{location}: unknown format (expected .jsonl, .ndjson or .csv)")
+
+
+__all__ = ["SOURCES", "Source", "SourceError", "SourceRecord", "resolve"]

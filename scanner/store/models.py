@@ -1,0 +1,124 @@
+"""Tables. Names say what a row is in the domain; JSON columns hold reasons and per-category scores, which are
+read whole and never queried inside."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class ScanRun(SQLModel, table=True):
+    """One execution of ``groupscan scan``: what it read, what it found, how long each stage took."""
+
+    __tablename__ = "scan_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime
+    finished_at: datetime | None = None
+    status: str = Field(default="running", max_length=16)
+    source: str = Field(max_length=1024)
+    records_read: int = 0
+    snapshots_new: int = 0
+    snapshots_known: int = 0
+    rejected: int = 0
+    groups: int = 0
+    clusters: int = 0
+    flagged_groups: int = 0
+    flagged_clusters: int = 0
+    groups_changed: int = 0
+    policy_sha256: str = Field(default="", max_length=64)
+    timings: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str | None = Field(default=None, max_length=4000)
+
+
+class Snapshot(SQLModel, table=True):
+    """An observation as received (the wire JSON), stored once: ``content_hash`` is unique."""
+
+    __tablename__ = "snapshot"
+    __table_args__ = (Index("ix_snapshot_group_observed", "group_id", "observed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    content_hash: str = Field(max_length=64, unique=True)
+    group_id: str = Field(max_length=256)
+    platform: str = Field(max_length=16)
+    observed_at: datetime
+    payload: dict = Field(sa_column=Column(JSON, nullable=False))
+    source: str = Field(max_length=1024)
+    line: int
+    scan_id: int = Field(foreign_key="scan_run.id")
+
+
+class RejectedRecord(SQLModel, table=True):
+    """A record that failed validation: quarantined with its reason, never silently dropped."""
+
+    __tablename__ = "rejected_record"
+    __table_args__ = (UniqueConstraint("source", "line", "excerpt_sha256", name="uq_rejected_place"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=1024)
+    line: int
+    reason: str = Field(max_length=2000)
+    excerpt: str = Field(max_length=400)
+    excerpt_sha256: str = Field(max_length=64)
+    scan_id: int = Field(foreign_key="scan_run.id")
+
+
+class Group(SQLModel, table=True):
+    """A group's current state and score. ``score_sha256`` lets a re-scan skip unchanged rows."""
+
+    __tablename__ = "group_state"
+
+    group_id: str = Field(primary_key=True, max_length=256)
+    platform: str = Field(max_length=16)
+    name: str = ""
+    description: str = ""
+    member_count: int | None = None
+    first_seen: datetime
+    last_seen: datetime
+    snapshots: int = 1
+    icon_sha256: str | None = Field(default=None, max_length=64)
+    pdq: str | None = Field(default=None, max_length=64)
+    icon_family: int | None = None
+    cluster_id: str = Field(index=True, max_length=64)
+    risk: float = Field(index=True)
+    category: str | None = Field(default=None, max_length=32)
+    flagged: bool = Field(default=False, index=True)
+    severity: str | None = Field(default=None, max_length=2)
+    deadline_hours: float | None = None
+    categories: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reasons: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    modifiers: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    features: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    score_sha256: str = Field(max_length=64)
+    updated_scan_id: int = Field(foreign_key="scan_run.id")
+
+
+class Cluster(SQLModel, table=True):
+    """A community of groups: the unit a moderator reviews as a case. Kept when it disappears (active=False)
+    so ids are never reused for something else."""
+
+    __tablename__ = "cluster"
+
+    cluster_id: str = Field(primary_key=True, max_length=64)
+    size: int
+    risk: float = Field(index=True)
+    category: str | None = Field(default=None, max_length=32)
+    flagged: bool = Field(default=False, index=True)
+    severity: str | None = Field(default=None, max_length=2)
+    deadline_hours: float | None = None
+    categories: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reasons: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    structure: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    active: bool = Field(default=True, index=True)
+    first_scan_id: int = Field(foreign_key="scan_run.id")
+    updated_scan_id: int = Field(foreign_key="scan_run.id")
+    score_sha256: str = Field(max_length=64)
+
+
+class ClusterMember(SQLModel, table=True):
+    __tablename__ = "cluster_member"
+
+    cluster_id: str = Field(primary_key=True, foreign_key="cluster.cluster_id", max_length=64)
+    group_id: str = Field(primary_key=True, foreign_key="group_state.group_id", max_length=256)

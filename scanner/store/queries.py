@@ -1,0 +1,105 @@
+"""Read-side service functions: what the CLI, the dashboard and the bots show. They return plain dicts in the
+documented ``--json`` shapes (a contract scripts rely on: add fields, never rename them)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from scanner.store.models import Cluster, ClusterMember, Group, RejectedRecord, ScanRun
+
+_SEVERITY_RANK = {"P0": 0, "P1": 1, "P2": 2, "P3": 3, None: 9}
+
+
+def cluster_dicts(
+    engine: Engine, limit: int | None = None, min_size: int = 1, flagged_only: bool = False
+) -> list[dict]:
+    """Active clusters, most severe and riskiest first, each in the ``groupscan clusters --json`` shape."""
+    with Session(engine) as session:
+        query = select(Cluster).where(Cluster.active.is_(True), Cluster.size >= min_size)
+        if flagged_only:
+            query = query.where(Cluster.flagged.is_(True))
+        rows = session.exec(query).scalars().all()
+        rows = sorted(rows, key=lambda c: (_SEVERITY_RANK.get(c.severity, 9), -c.risk, -c.size, c.cluster_id))
+        if limit is not None:
+            rows = rows[:limit]
+        ids = [c.cluster_id for c in rows]
+        members: dict[str, list[str]] = defaultdict(list)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for cid, gid in session.exec(select(ClusterMember.cluster_id, ClusterMember.group_id)
+                                         .where(ClusterMember.cluster_id.in_(chunk))).all():
+                members[cid].append(gid)
+        return [
+            {
+                "cluster_id": c.cluster_id,
+                "size": c.size,
+                "members": sorted(members[c.cluster_id]),
+                "risk": c.risk,
+                "category": c.category,
+                "severity": c.severity,
+                "deadline_hours": c.deadline_hours,
+                "flagged": c.flagged,
+                "categories": c.categories,
+                "reasons": c.reasons,
+                "structure": c.structure,
+            }
+            for c in rows
+        ]
+
+
+def group_dicts(engine: Engine, limit: int | None = None, flagged_only: bool = False) -> list[dict]:
+    """Groups, riskiest first, each in the ``groupscan groups --json`` shape."""
+    with Session(engine) as session:
+        query = select(Group)
+        if flagged_only:
+            query = query.where(Group.flagged.is_(True))
+        query = query.order_by(Group.risk.desc(), Group.group_id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [
+            {
+                "group_id": g.group_id,
+                "platform": g.platform,
+                "name": g.name,
+                "risk": g.risk,
+                "categories": g.categories,
+                "category": g.category,
+                "flagged": g.flagged,
+                "severity": g.severity,
+                "deadline_hours": g.deadline_hours,
+                "cluster_id": g.cluster_id,
+                "reasons": g.reasons,
+                "modifiers": g.modifiers,
+                "icon_sha256": g.icon_sha256,
+                "pdq": g.pdq,
+                "first_seen": g.first_seen.isoformat(),
+                "last_seen": g.last_seen.isoformat(),
+            }
+            for g in session.exec(query).scalars()
+        ]
+
+
+def rejected_dicts(engine: Engine) -> list[dict]:
+    with Session(engine) as session:
+        rows = session.exec(select(RejectedRecord).order_by(RejectedRecord.source, RejectedRecord.line)).scalars()
+        return [{"source": r.source, "line": r.line, "reason": r.reason, "excerpt": r.excerpt,
+                 "scan_id": r.scan_id} for r in rows]
+
+
+def run_dicts(engine: Engine, limit: int = 20) -> list[dict]:
+    with Session(engine) as session:
+        rows = session.exec(select(ScanRun).order_by(ScanRun.id.desc()).limit(limit)).scalars()
+        return [r.model_dump(mode="json") for r in rows]
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        return {
+            "groups": session.exec(select(func.count()).select_from(Group)).one()[0],
+            "clusters": session.exec(
+                select(func.count()).select_from(Cluster).where(Cluster.active.is_(True))
+            ).one()[0],
+        }

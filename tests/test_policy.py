@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import pytest
+
+from scanner.policy import PolicyError, default_policy, load_policy
+
+
+def test_default_policy_matches_the_taxonomy():
+    policy = default_policy()
+    assert policy.categories["child_safety"].severity == "P0"
+    assert policy.categories["child_safety"].deadline_hours == 1
+    assert policy.categories["scam"].severity == "P3"
+    assert policy.severity_of("incitement", evasion=True) == "P0"
+    assert policy.severity_of("child_safety", evasion=True) == "P0"
+
+
+def test_override_merges_over_defaults(tmp_path):
+    path = tmp_path / "policy.yaml"
+    path.write_text("review_threshold: 0.7\ncategories:\n  scam: {severity: P2, deadline_hours: 24}\n")
+    policy = load_policy(path)
+    assert policy.review_threshold == 0.7
+    assert policy.categories["scam"].severity == "P2"
+    assert policy.categories["child_safety"].severity == "P0"
+
+
+def test_errors_name_file_and_line(tmp_path):
+    path = tmp_path / "policy.yaml"
+    path.write_text("# comment\nreview_threshold: 0.5\ngraph:\n  community:\n    resolution: 7\n")
+    with pytest.raises(PolicyError) as error:
+        load_policy(path)
+    assert f"{path}:5" in str(error.value)
+    assert "graph.community.resolution" in str(error.value)
+
+
+def test_unknown_indicator_class_and_key_are_refused(tmp_path):
+    path = tmp_path / "policy.yaml"
+    path.write_text("signals:\n  lexicon:\n    rules:\n      scam:\n        - {all_of: [scamm], weight: 0.5}\n")
+    with pytest.raises(PolicyError, match="unknown indicator classes"):
+        load_policy(path)
+    path.write_text("reveiw_threshold: 0.5\n")
+    with pytest.raises(PolicyError, match="reveiw_threshold"):
+        load_policy(path)
+
+
+def test_unreadable_policy(tmp_path):
+    path = tmp_path / "policy.yaml"
+    path.write_text("a: [unclosed\n")
+    with pytest.raises(PolicyError, match="cannot read policy"):
+        load_policy(path)
