@@ -23,7 +23,7 @@ from scanner.pipeline import ScanSummary, run_scan
 from scanner.policy import Policy, PolicyError, load_policy
 from scanner.signals.hashbank import HashBank, HashBankError, read_bank
 from scanner.signals.lexicon import LexiconError, load_lexicon
-from scanner.sources import SourceError
+from scanner.sources import SourceError, resolve
 from scanner.store.db import ENV_VARIABLE, open_database
 from scanner.store.queries import cluster_dicts, group_dicts, rejected_dicts, run_dicts
 
@@ -35,7 +35,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
@@ -146,6 +146,10 @@ def scan(
     except LexiconError as error:
         _fail(str(error))
     banks = _banks(path, hash_list, auto_hash_lists, policy)
+    try:
+        resolve(path)  # fail before creating a database for a path that cannot be read
+    except SourceError as error:
+        _fail(str(error))
     engine = open_database(db)
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=errors, transient=True, disable=as_json) as bar:

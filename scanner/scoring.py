@@ -28,7 +28,7 @@ from scanner.signals.base import SignalResult
 def noisy_or(values: Sequence[float]) -> float:
     miss = 1.0
     for value in values:
-        miss *= 1.0 - min(max(value, 0.0), 1.0)
+        miss *= 1.0 - min(max(float(value), 0.0), 1.0)
     return 1.0 - miss
 
 
@@ -164,7 +164,27 @@ def aggregate_reasons(members: Sequence[Evidence], category: str | None, size: i
         prefix = f"{count} of {size} groups: " if size > 1 else ""
         out.append(Reason(signal, feature, f"{count}/{size}; {best.value}", best.category, best.weight,
                           prefix + best.sentence))
-    return tuple(sorted(out, key=lambda r: (-r.weight, r.signal, r.feature)))
+    # The category's own evidence first, then modifiers such as evasion.
+    return tuple(sorted(out, key=lambda r: (r.category != category, -r.weight, r.signal, r.feature)))
+
+
+def structure_reason(shape: Mapping[str, object], size: int, category: str | None) -> Reason | None:
+    """The cluster's shape in one sentence (weight 0: it describes, the evidence reasons score)."""
+    if size < 2:
+        return None
+    parts = []
+    if shape.get("linked_pairs"):
+        parts.append(f"{shape['linked_pairs']} pairs linked by posted invites")
+    if shape.get("shared_admins"):
+        parts.append(f"{shape['shared_admins']} admins shared across {shape['groups_with_shared_admin']} groups")
+    if shape.get("icon_families"):
+        parts.append(f"{shape['icon_families']} families of look-alike icons across "
+                     f"{shape['groups_with_shared_icon']} groups")
+    if not parts:
+        return None
+    value = ", ".join(f"{k}={shape.get(k)}" for k in ("linked_pairs", "shared_admins", "icon_families"))
+    return Reason("graph", "structure", value, category or "structure", 0.0,
+                  f"{size} groups: " + "; ".join(parts) + ".")
 
 
 def score_clusters(
@@ -185,9 +205,13 @@ def score_clusters(
         category, risk = top_category(categories, policy)
         evasive = sum("evasion" in e.modifiers for e in member_evidence) >= (1 if len(members) == 1 else 2)
         tier, deadline = severity(category, risk, evasive, policy)
+        reasons = aggregate_reasons(member_evidence, category, len(members))
+        described = structure_reason(shape, len(members), category)
+        if described is not None:
+            reasons = (*reasons, described)
         clusters.append(ClusterScore(
             cid, tuple(group_ids[i] for i in members), categories, risk, category, risk >= policy.review_threshold,
-            tier, deadline, aggregate_reasons(member_evidence, category, len(members)), shape,
+            tier, deadline, reasons, shape,
         ))
         for i in members:
             own = evidence[i]

@@ -1,0 +1,161 @@
+"""The scan pipeline and the CLI contracts, on a small generated data set in a temporary SQLite database."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from sqlalchemy import select, text
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from scanner.cli import app
+from scanner.pipeline import run_scan
+from scanner.policy import default_policy
+from scanner.store.db import open_database
+from scanner.store.models import Cluster, Group, RejectedRecord, ScanRun, Snapshot
+from scanner.store.queries import cluster_dicts
+from tests.conftest import snapshot, write_jsonl
+
+
+def wa(code: str) -> str:
+    return f"https://chat.whatsapp.com/{code:0>22}"
+
+
+def mini_world(seed: int = 5, bad: bool = True) -> list:
+    rng = random.Random(seed)
+    records: list = []
+    for i in range(15):
+        targets = rng.sample([r for r in range(15) if r != i], 3)
+        records.append(snapshot(
+            f"wa:ring{i}", name="t33n xxx new link" if i < 6 else f"friends {i}",
+            own_invite_links=[wa(f"R{i}")], admins=[f"adm:{i % 2}"],
+            posted_invite_links=[{"url": wa(f"R{t}")} for t in targets],
+        ))
+    for i in range(30):
+        records.append(snapshot(f"wa:b{i}", name=["Class 8 parents", "Teen Patti players", "cricket"][i % 3],
+                                own_invite_links=[wa(f"B{i}")], admins=[f"fam:{i // 3}"]))
+    if bad:
+        records.insert(3, "{bad json")
+        records.insert(10, snapshot("wa:bad", member_count="many"))
+    return records
+
+
+@pytest.fixture
+def world(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_jsonl(data / "groups.jsonl", mini_world())
+    return data
+
+
+def table_dump(engine) -> dict:
+    with Session(engine) as session:
+        return {
+            "groups": sorted((g.group_id, g.risk, g.cluster_id, g.score_sha256, g.updated_scan_id)
+                             for g in session.exec(select(Group)).scalars()),
+            "clusters": sorted((c.cluster_id, c.risk, c.size, c.score_sha256)
+                               for c in session.exec(select(Cluster)).scalars()),
+            "snapshots": session.exec(select(Snapshot.content_hash)).scalars().all(),
+            "rejected": session.exec(select(RejectedRecord.line)).scalars().all(),
+        }
+
+
+def test_scan_twice_changes_nothing(world, tmp_path):
+    engine = open_database(str(tmp_path / "db.sqlite"))
+    first = run_scan(engine, world, default_policy())
+    before = table_dump(engine)
+    second = run_scan(engine, world, default_policy())
+    assert table_dump(engine) == before
+    assert first.snapshots_new == 45 and second.snapshots_new == 0 and second.snapshots_known == 45
+    assert second.groups_changed == 0
+    assert len(before["rejected"]) == 2 and len(first.rejected) == 2
+    with Session(engine) as session:
+        runs = session.exec(select(ScanRun).order_by(ScanRun.id)).scalars().all()
+    assert [r.status for r in runs] == ["done", "done"]
+    assert runs[0].rejected == 2 and runs[0].timings["signals"] >= 0
+
+
+def test_planted_ring_is_the_top_flagged_cluster(world, tmp_path):
+    engine = open_database(str(tmp_path / "db.sqlite"))
+    run_scan(engine, world, default_policy())
+    clusters = cluster_dicts(engine, flagged_only=True)
+    assert clusters, "the ring is flagged"
+    top = clusters[0]
+    assert set(top["members"]) == {f"wa:ring{i}" for i in range(15)}
+    assert top["category"] == "child_safety" and top["severity"] == "P0"
+    assert all(not c["members"][0].startswith("wa:b") for c in clusters)
+
+
+def test_growth_keeps_the_cluster_id(world, tmp_path):
+    engine = open_database(str(tmp_path / "db.sqlite"))
+    run_scan(engine, world, default_policy())
+    (ring_id,) = [c["cluster_id"] for c in cluster_dicts(engine, flagged_only=True)]
+    more = mini_world()
+    more.append(snapshot("wa:ring15", name="friends 15", own_invite_links=[wa("R15")], admins=["adm:0"],
+                         posted_invite_links=[{"url": wa("R1")}, {"url": wa("R2")}, {"url": wa("R3")}],
+                         observed_at="2026-09-02T10:00:00Z"))
+    write_jsonl(world / "groups.jsonl", more)
+    run_scan(engine, world, default_policy())
+    (after,) = cluster_dicts(engine, flagged_only=True)
+    assert after["cluster_id"] == ring_id and "wa:ring15" in after["members"]
+
+
+def test_crash_after_ingest_resumes_without_duplicates(world, tmp_path, monkeypatch):
+    engine = open_database(str(tmp_path / "db.sqlite"))
+    import scanner.pipeline as pipeline
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(pipeline, "persist", boom)
+    with pytest.raises(RuntimeError):
+        run_scan(engine, world, default_policy())
+    monkeypatch.undo()
+    with Session(engine) as session:
+        assert session.exec(select(ScanRun.status)).scalars().all() == ["failed"]
+        assert session.exec(text("select count(*) from group_state")).one()[0] == 0
+    resumed = run_scan(engine, world, default_policy())
+    assert resumed.snapshots_new == 0 and resumed.groups == 45
+    clean = open_database(str(tmp_path / "clean.sqlite"))
+    run_scan(clean, world, default_policy())
+    strip = lambda dump: {k: [row[:4] if isinstance(row, tuple) else row for row in v] for k, v in dump.items()}  # noqa: E731
+    assert strip(table_dump(engine))["groups"] == strip(table_dump(clean))["groups"]
+    assert table_dump(engine)["clusters"] == table_dump(clean)["clusters"]
+
+
+def test_cli_json_contracts(world, tmp_path):
+    runner = CliRunner()
+    db = str(tmp_path / "cli.sqlite")
+    scanned = runner.invoke(app, ["scan", str(world), "--db", db, "--json"])
+    assert scanned.exit_code == 0, scanned.output
+    summary = json.loads(scanned.stdout)
+    assert summary["rejected"][0]["line"] == 4 and summary["groups"] == 45
+    clusters = json.loads(runner.invoke(app, ["clusters", "--db", db, "--json"]).stdout)
+    for item in clusters:
+        assert {"cluster_id", "size", "members", "risk", "category", "severity", "reasons"} <= set(item)
+        assert 0 <= item["risk"] <= 1 and item["size"] == len(item["members"])
+    groups = json.loads(runner.invoke(app, ["groups", "--db", db, "--json"]).stdout)
+    assert len(groups) == 45
+    for item in groups:
+        assert {"group_id", "risk", "categories", "flagged", "cluster_id", "reasons"} <= set(item)
+        assert all(0 <= v <= 1 for v in item["categories"].values())
+    flagged = [g for g in groups if g["flagged"]]
+    assert flagged and all(g["reasons"] and g["reasons"][0]["sentence"] for g in flagged)
+    table = runner.invoke(app, ["scan", str(world), "--db", db])
+    assert table.exit_code == 0 and "Top 1 flagged clusters" in table.stdout and "rejected" in table.stdout
+    rejected = runner.invoke(app, ["rejected", "--db", db, "--json"])
+    assert [r["line"] for r in json.loads(rejected.stdout)] == [4, 11]
+    runs = json.loads(runner.invoke(app, ["runs", "--db", db, "--json"]).stdout)
+    assert len(runs) == 2
+
+
+def test_cli_errors_exit_2(tmp_path):
+    runner = CliRunner()
+    missing = runner.invoke(app, ["scan", str(tmp_path / "nope.jsonl"), "--db", str(tmp_path / "x.db")])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+    policy = tmp_path / "p.yaml"
+    policy.write_text("review_threshold: 3\n")
+    bad = runner.invoke(app, ["scan", str(tmp_path), "--policy", str(policy)])
+    assert bad.exit_code == 2 and "p.yaml:1" in bad.output
