@@ -10,9 +10,10 @@ needs no training data, and each term is a reason a moderator can read. The stag
    "explicit icon + minor indicators in the text");
 2. graph proximity: personalized PageRank from groups with strong direct risk (``scanner.graph.propagate``);
 3. cluster risk: the strongest members, each corroborating less (weights ``cluster_corroboration``);
-4. cluster context: a member inherits its cluster's risk in proportion to the share of its connections that lie
-   inside the cluster, so a ring member with an innocent name is flagged while a link directory that touches the
-   ring with 4 of its 60 links is not.
+4. cluster context: a member of a flagged cluster inherits the cluster's risk in proportion to the share of its
+   connections that lie inside the cluster, so a ring member with an innocent name is flagged while a link
+   directory that touches the ring with 4 of its 60 links is not. Clusters below the review threshold pass
+   nothing on: a tuition cluster of twenty weak "class 12 ... paid via UPI" groups must not lift itself.
 """
 
 from __future__ import annotations
@@ -217,7 +218,8 @@ def score_clusters(
             own = evidence[i]
             scores = dict(own.scores)
             reasons = list(own.reasons)
-            if len(members) > 1 and internal_share[i] > 0:
+            # Context only from a cluster that is itself a case: many weak members must not lift each other.
+            if len(members) > 1 and internal_share[i] > 0 and risk >= policy.review_threshold:
                 for c, value in categories.items():
                     weight = policy.fusion.cluster_context * value * internal_share[i]
                     if weight < 0.05:

@@ -109,7 +109,11 @@ def parse_lexicon(data: object, source: str) -> Lexicon:
                 except re.error as error:
                     raise LexiconError(f"{source}: bad pattern {term!r}: {error}") from None
                 terms.append(Term(indicator, str(language), term, float(weight), pattern))
-    exceptions = tuple(_phrase_pattern(str(p)) for p in data.get("exceptions") or [])
+    try:
+        exceptions = tuple(re.compile(str(p)[3:]) if str(p).startswith("re:") else _phrase_pattern(str(p))
+                           for p in data.get("exceptions") or [])
+    except re.error as error:
+        raise LexiconError(f"{source}: bad exception pattern: {error}") from None
     return Lexicon(tuple(terms), exceptions, source)
 
 
