@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from scanner.evaluation import group_metrics, network_metrics, public_names_metrics, read_labels
+from scanner.export import NotFound, cluster_graph, write_graphml
 from scanner.pipeline import ScanSummary, run_scan
 from scanner.policy import Policy, PolicyError, load_policy
 from scanner.signals.hashbank import HashBank, HashBankError, read_bank
@@ -252,6 +253,24 @@ def runs(db: DbOption = None, as_json: JsonOption = False,
         table.add_row(str(r["id"]), r["started_at"][:19], r["status"], str(r["records_read"]),
                       str(r["snapshots_new"]), str(r["rejected"]), str(r["groups"]), str(r["flagged_clusters"]))
     console.print(table)
+
+
+@app.command()
+def graph(
+    cluster_id: Annotated[str, typer.Argument(help="The cluster to export (see `groupscan clusters`).")],
+    out: Annotated[Path, typer.Option("--out", help="GraphML file to write.")],
+    db: DbOption = None,
+    policy_file: PolicyOption = None,
+) -> None:
+    """Write a cluster's typed graph (groups, admins, icons, invite links; edges links_to, admin_of, uses_icon,
+    near_duplicate_icon with first/last seen) as GraphML for Gephi, Cytoscape or an evidence bundle."""
+    try:
+        exported = cluster_graph(open_database(db), cluster_id, _policy(policy_file))
+    except NotFound as error:
+        _fail(str(error))
+        raise
+    write_graphml(exported, out)
+    console.print(f"{escape(str(out))}: {exported.number_of_nodes()} nodes, {exported.number_of_edges()} edges")
 
 
 def _default_public_names() -> Path | None:

@@ -159,3 +159,22 @@ def test_cli_errors_exit_2(tmp_path):
     policy.write_text("review_threshold: 3\n")
     bad = runner.invoke(app, ["scan", str(tmp_path), "--policy", str(policy)])
     assert bad.exit_code == 2 and "p.yaml:1" in bad.output
+
+
+def test_cluster_graph_export(world, tmp_path):
+    import networkx as nx
+
+    runner = CliRunner()
+    db = str(tmp_path / "g.sqlite")
+    assert runner.invoke(app, ["scan", str(world), "--db", db]).exit_code == 0
+    (ring,) = json.loads(runner.invoke(app, ["clusters", "--db", db, "--json", "--flagged"]).stdout)
+    out = tmp_path / "ring.graphml"
+    result = runner.invoke(app, ["graph", ring["cluster_id"], "--db", db, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    graph = nx.read_graphml(out)
+    groups = {n for n, d in graph.nodes(data=True) if d.get("kind") == "group"}
+    assert groups == {f"group:{g}" for g in ring["members"]}
+    assert {d["kind"] for _, _, d in graph.edges(data=True)} >= {"links_to", "admin_of", "owns_link"}
+    assert all("risk" in graph.nodes[g] for g in groups)
+    missing = runner.invoke(app, ["graph", "c-nope", "--db", db, "--out", str(out)])
+    assert missing.exit_code == 2 and "no cluster" in missing.output

@@ -1,0 +1,49 @@
+"""Exports of stored results for people and tools: a cluster's typed graph (GraphML opens in Gephi, Cytoscape,
+yEd, and goes into evidence bundles)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from scanner.graph.build import group_node, typed_graph
+from scanner.groups import fold
+from scanner.policy import Policy
+from scanner.schema import GroupSnapshot
+from scanner.store.models import ClusterMember, Group, Snapshot
+
+
+class NotFound(LookupError):
+    pass
+
+
+def cluster_graph(engine: Engine, cluster_id: str, policy: Policy) -> nx.MultiDiGraph:
+    """The typed graph of one cluster's groups, their admins, icons and invite links, with each group's risk."""
+    with Session(engine) as session:
+        query = select(ClusterMember.group_id).where(ClusterMember.cluster_id == cluster_id)
+        members = session.exec(query).scalars().all()
+        if not members:
+            raise NotFound(f"no cluster {cluster_id!r}")
+        payloads = session.exec(select(Snapshot.payload).where(Snapshot.group_id.in_(members))).scalars().all()
+        rows = {g.group_id: g for g in session.exec(select(Group).where(Group.group_id.in_(members))).scalars()}
+    states = fold(GroupSnapshot.model_validate(p) for p in payloads)
+    pdq = {g: row.pdq for g, row in rows.items() if row.pdq}
+    graph = typed_graph(states, pdq, policy.graph.near_duplicate_radius)
+    for gid, row in rows.items():
+        graph.nodes[group_node(gid)].update(risk=row.risk, category=row.category or "", flagged=row.flagged,
+                                            cluster_id=row.cluster_id)
+    graph.graph["cluster_id"] = cluster_id
+    return graph
+
+
+def write_graphml(graph: nx.MultiDiGraph, path: Path) -> None:
+    """GraphML refuses None values; absent attributes are simply left out."""
+    clean = nx.MultiDiGraph(**{k: v for k, v in graph.graph.items() if v is not None})
+    for node, data in graph.nodes(data=True):
+        clean.add_node(node, **{k: v for k, v in data.items() if v is not None})
+    for u, v, data in graph.edges(data=True):
+        clean.add_edge(u, v, **{k: val for k, val in data.items() if val is not None})
+    nx.write_graphml(clean, path)
