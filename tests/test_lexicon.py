@@ -89,3 +89,25 @@ def test_bad_lexicon_files_are_refused():
         parse_lexicon({"terms": {"minor": {"en": {"x": 2}}}}, "t.yaml")
     with pytest.raises(LexiconError, match="bad pattern"):
         parse_lexicon({"terms": {"minor": {"en": {"re:(": 0.5}}}}, "t.yaml")
+
+
+def test_anchor_prefilter_finds_exactly_what_the_plain_scan_finds():
+    import json
+    from dataclasses import replace
+
+    from scanner.signals.normalize import normalize
+    from tests.conftest import SAMPLE
+
+    lexicon = default_lexicon()
+    plain = replace(lexicon, terms=tuple(replace(t, anchor="") for t in lexicon.terms))
+    texts = []
+    for line in (SAMPLE / "groups.jsonl").read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        texts += [record.get("name", ""), record.get("description", "")]
+    assert len(texts) > 5000
+    for text in texts:
+        normal = normalize(text).text
+        assert find_hits(lexicon, normal, "name") == find_hits(plain, normal, "name")

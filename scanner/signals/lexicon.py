@@ -57,6 +57,8 @@ class Term:
     term: str
     weight: float
     pattern: re.Pattern[str]
+    # A literal every match must contain: a cheap substring test skips the regex for most texts.
+    anchor: str = ""
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,8 @@ def parse_lexicon(data: object, source: str) -> Lexicon:
                     pattern = re.compile(term[3:]) if term.startswith("re:") else _phrase_pattern(term)
                 except re.error as error:
                     raise LexiconError(f"{source}: bad pattern {term!r}: {error}") from None
-                terms.append(Term(indicator, str(language), term, float(weight), pattern))
+                anchor = "" if term.startswith("re:") else normalize(term.rstrip("*")).text.split(" ")[0]
+                terms.append(Term(indicator, str(language), term, float(weight), pattern, anchor))
     try:
         exceptions = tuple(re.compile(str(p)[3:]) if str(p).startswith("re:") else _phrase_pattern(str(p))
                            for p in data.get("exceptions") or [])
@@ -138,6 +141,8 @@ def find_hits(lexicon: Lexicon, text: str, field: str) -> list[Hit]:
     blocked = [(m.start(), m.end()) for pattern in lexicon.exceptions for m in pattern.finditer(text)]
     hits = []
     for term in lexicon.terms:
+        if term.anchor and term.anchor not in text:
+            continue
         for match in term.pattern.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in blocked):
                 continue
