@@ -16,8 +16,10 @@ from scanner.graph.build import Projection, project
 from scanner.graph.cluster import communities
 from scanner.graph.identity import assign_ids
 from scanner.graph.propagate import proximity
+from scanner.graph.successors import successions
 from scanner.groups import GroupState
 from scanner.policy import Policy
+from scanner.reasons import Reason
 from scanner.schema import utc_iso
 from scanner.scoring import ClusterScore, Evidence, GroupScore, add_graph_proximity, direct_evidence, score_clusters
 from scanner.signals.base import ScanContext, Signal, SignalResult
@@ -45,6 +47,21 @@ def default_signals(policy: Policy, lexicon: Lexicon | None = None) -> list[Sign
     if policy.signals.icon.enabled:
         signals.append(IconSignal(policy.signals.icon))
     return signals
+
+
+def succession_results(states: Mapping[str, GroupState]) -> list[SignalResult]:
+    """Successor groups as evasion modifiers on both ends, each with the reason naming the other group."""
+    reasons: dict[str, list[Reason]] = {}
+    for item in successions(states):
+        before, after = states[item.predecessor].latest.name, states[item.successor].latest.name
+        reasons.setdefault(item.successor, []).append(Reason(
+            "graph", "successor_of", item.predecessor, "evasion", 0.6 * item.similarity,
+            f"Looks like a respawn of {before!r}: started later, a similar name, and that group posts its invite."))
+        reasons.setdefault(item.predecessor, []).append(Reason(
+            "graph", "has_successor", item.successor, "evasion", 0.6 * item.similarity,
+            f"Posts the invite of {after!r}, a later group with a similar name (a backup or respawn)."))
+    return [SignalResult(gid, "successor", {}, tuple(found), frozenset({"evasion"}))
+            for gid, found in sorted(reasons.items())]
 
 
 def internal_shares(projection: Projection, membership: np.ndarray) -> np.ndarray:
@@ -119,6 +136,8 @@ def assess(
         for result in bank_results(group_ids, pdq_by_group, banks, policy.signals.hash_banks.match_weight):
             per_group[result.group_id].append(result)
             features[result.group_id].update(result.features)
+    for result in succession_results(states):
+        per_group[result.group_id].append(result)
     evidence: list[Evidence] = [direct_evidence(per_group[g], policy) for g in group_ids]
     timings["signals"] = time.perf_counter() - started
 

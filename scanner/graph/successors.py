@@ -1,0 +1,62 @@
+"""Successor groups: the respawn pattern. A banned or full group posts the invite of its replacement ("backup",
+"new link", "2.0"), which starts later under a similar name. Detected structurally, so it works whatever words
+the replacement uses. It is an evasion *modifier* (it raises severity of a case that has risk), never a category:
+benign groups also move to a new group when the old one is full.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from scanner.groups import GroupState
+from scanner.signals.normalize import normalize
+
+# Words that mark a respawn rather than a topic; they must not make two names look alike.
+_NOISE = {"backup", "new", "link", "group", "grp", "official", "old", "full", "naya", "the", "of", "and"}
+
+
+@dataclass(frozen=True)
+class Succession:
+    predecessor: str
+    successor: str
+    similarity: float
+
+
+def name_tokens(name: str) -> frozenset[str]:
+    words = re.split(r"[^\w\u0900-\u0dff]+", normalize(name).text)
+    # Single letters stay: "Tower A" and "Tower B" are siblings, not a respawn. Numbers go: "X 2", "X 3.0" are.
+    return frozenset(w for w in words if w and not w.isdigit() and w not in _NOISE)
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """Jaccard similarity of the names once respawn markers and numbers are gone: a respawn keeps its name."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def successions(states: Mapping[str, GroupState], min_similarity: float = 0.8) -> list[Succession]:
+    owner: dict[str, str] = {}
+    for gid, state in states.items():
+        for canonical in state.own_links:
+            owner.setdefault(canonical, gid)
+    tokens = {gid: name_tokens(state.latest.name) for gid, state in states.items()}
+
+    def start(state: GroupState):
+        return state.latest.created_at or state.first_seen
+
+    found = []
+    for gid, state in states.items():
+        for canonical in state.posted_links:
+            target = owner.get(canonical)
+            if target is None or target == gid:
+                continue
+            a, b = start(state), start(states[target])
+            if a is None or b is None or b <= a:
+                continue
+            score = similarity(tokens[gid], tokens[target])
+            if score >= min_similarity:
+                found.append(Succession(gid, target, round(score, 4)))
+    return sorted(set(found), key=lambda s: (s.predecessor, s.successor))
