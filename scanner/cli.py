@@ -36,6 +36,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
+if not console.is_terminal:
+    # Logs and pipes (cron, CI) get a wide table instead of 80 columns of wrapped reasons.
+    console = Console(width=160)
 errors = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
