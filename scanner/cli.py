@@ -23,7 +23,7 @@ from scanner.export import NotFound, cluster_graph, write_graphml
 from scanner.pipeline import ScanSummary, run_scan
 from scanner.policy import Policy, PolicyError, load_policy
 from scanner.signals.hashbank import HashBank, HashBankError, read_bank
-from scanner.signals.lexicon import LexiconError, load_lexicon
+from scanner.signals.lexicon import Lexicon, LexiconError, load_lexicon
 from scanner.sources import SourceError, resolve
 from scanner.store.db import ENV_VARIABLE, open_database
 from scanner.store.queries import cluster_dicts, group_dicts, rejected_dicts, run_dicts
@@ -87,6 +87,19 @@ def _banks(location: Path, explicit: list[Path] | None, auto: bool, policy: Poli
         raise
 
 
+def _configuration(
+    location: Path, policy_file: Path | None, lexicon_file: Path | None, hash_lists: list[Path] | None, auto: bool
+) -> tuple[Policy, Lexicon, list[HashBank]]:
+    """Policy, lexicon and hash banks for a scan, all validated before any database is touched."""
+    policy = _policy(policy_file)
+    try:
+        lexicon = load_lexicon(lexicon_file)
+    except LexiconError as error:
+        _fail(str(error))
+        raise
+    return policy, lexicon, _banks(location, hash_lists, auto, policy)
+
+
 def _short(text: str, limit: int = 90) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -144,12 +157,7 @@ def scan(
     Bad records are quarantined with file, line and reason (see `groupscan rejected`); the scan goes on.
     Scanning the same input again stores nothing twice.
     """
-    policy = _policy(policy_file)
-    try:
-        lexicon = load_lexicon(lexicon_file)
-    except LexiconError as error:
-        _fail(str(error))
-    banks = _banks(path, hash_list, auto_hash_lists, policy)
+    policy, lexicon, banks = _configuration(path, policy_file, lexicon_file, hash_list, auto_hash_lists)
     try:
         resolve(path)  # fail before creating a database for a path that cannot be read
     except SourceError as error:
@@ -301,12 +309,7 @@ def evaluate(
     labels_path = path / "labels.csv"
     if not labels_path.is_file():
         _fail(f"{labels_path} not found: eval needs ground-truth labels")
-    policy = _policy(policy_file)
-    try:
-        lexicon = load_lexicon(lexicon_file)
-    except LexiconError as error:
-        _fail(str(error))
-    banks = _banks(path, None, True, policy)
+    policy, lexicon, banks = _configuration(path, policy_file, lexicon_file, None, True)
     with tempfile.TemporaryDirectory(prefix="groupscan-eval-") as tmp:
         engine = open_database(str(Path(tmp) / "eval.db"))
         try:
