@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlmodel import Session
 
 from scanner.assess import Assessment, Progress, assess, default_signals
@@ -140,10 +140,11 @@ def _reasons(reasons: Iterable[Reason]) -> list[dict]:
 
 def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) -> int:
     """Write scores, clusters and memberships in one transaction; rows whose content is unchanged are left
-    alone. Returns the number of groups whose score changed."""
-    changed = 0
+    alone. Uses bulk statements on plain dicts: building 10,000 ORM objects cost more than the scan itself.
+    Returns the number of groups whose score changed."""
     with Session(engine) as session, session.begin():
-        existing_groups = {g.group_id: g for g in session.exec(select(Group)).scalars()}
+        known_groups = dict(session.exec(select(Group.group_id, Group.score_sha256)).all())
+        inserts, updates = [], []
         for score in assessment.groups:
             state = states[score.group_id]
             snap = state.latest
@@ -160,21 +161,20 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
                 features=json.loads(json.dumps(feats, default=str)),
             )
             digest = _sha(row)
-            current = existing_groups.get(score.group_id)
-            if current is not None and current.score_sha256 == digest:
+            if known_groups.get(score.group_id) == digest:
                 continue
-            changed += 1
-            if current is None:
-                session.add(Group(group_id=score.group_id, score_sha256=digest, updated_scan_id=scan_id, **row))
-            else:
-                for key, value in row.items():
-                    setattr(current, key, value)
-                current.score_sha256, current.updated_scan_id = digest, scan_id
-        session.flush()
+            row.update(group_id=score.group_id, score_sha256=digest, updated_scan_id=scan_id)
+            (updates if score.group_id in known_groups else inserts).append(row)
+        if inserts:
+            session.execute(insert(Group), inserts)
+        if updates:
+            session.execute(update(Group), updates)
 
-        existing_clusters = {c.cluster_id: c for c in session.exec(select(Cluster)).scalars()}
-        memberships = {(m.cluster_id, m.group_id) for m in session.exec(select(ClusterMember)).scalars()}
+        known_clusters = {cid: (digest, active) for cid, digest, active in
+                          session.exec(select(Cluster.cluster_id, Cluster.score_sha256, Cluster.active)).all()}
+        memberships = set(session.exec(select(ClusterMember.cluster_id, ClusterMember.group_id)).all())
         wanted: set[tuple[str, str]] = set()
+        cluster_inserts, cluster_updates = [], []
         for cluster in assessment.clusters:
             row = dict(
                 size=len(cluster.members), risk=round(cluster.risk, 6), category=cluster.category,
@@ -183,26 +183,30 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
                 reasons=_reasons(cluster.reasons), structure=dict(cluster.structure), active=True,
             )
             digest = _sha([row, sorted(cluster.members)])
-            current = existing_clusters.get(cluster.cluster_id)
-            if current is None:
-                session.add(Cluster(cluster_id=cluster.cluster_id, first_scan_id=scan_id, updated_scan_id=scan_id,
-                                    score_sha256=digest, **row))
-            elif current.score_sha256 != digest:
-                for key, value in row.items():
-                    setattr(current, key, value)
-                current.score_sha256, current.updated_scan_id = digest, scan_id
+            known = known_clusters.get(cluster.cluster_id)
+            row.update(cluster_id=cluster.cluster_id, score_sha256=digest, updated_scan_id=scan_id)
+            if known is None:
+                cluster_inserts.append({**row, "first_scan_id": scan_id})
+            elif known[0] != digest:
+                cluster_updates.append(row)
             wanted.update((cluster.cluster_id, g) for g in cluster.members)
-        session.flush()
+        if cluster_inserts:
+            session.execute(insert(Cluster), cluster_inserts)
+        if cluster_updates:
+            session.execute(update(Cluster), cluster_updates)
         live = {c.cluster_id for c in assessment.clusters}
-        gone = [cid for cid, c in existing_clusters.items() if c.active and cid not in live]
-        if gone:
-            session.exec(update(Cluster).where(Cluster.cluster_id.in_(gone)).values(active=False,
-                                                                                    updated_scan_id=scan_id))
-        for cid, gid in memberships - wanted:
-            session.delete(session.get(ClusterMember, (cid, gid)))
-        for cid, gid in sorted(wanted - memberships):
-            session.add(ClusterMember(cluster_id=cid, group_id=gid))
-    return changed
+        gone = sorted(cid for cid, (_, active) in known_clusters.items() if active and cid not in live)
+        for start in range(0, len(gone), 500):
+            session.execute(update(Cluster).where(Cluster.cluster_id.in_(gone[start:start + 500]))
+                            .values(active=False, updated_scan_id=scan_id))
+        stale = sorted(memberships - wanted)
+        for cid, gid in stale:
+            session.execute(delete(ClusterMember).where(ClusterMember.cluster_id == cid,
+                                                        ClusterMember.group_id == gid))
+        fresh = sorted(wanted - memberships)
+        if fresh:
+            session.execute(insert(ClusterMember), [{"cluster_id": c, "group_id": g} for c, g in fresh])
+    return len(inserts) + len(updates)
 
 
 def run_scan(
