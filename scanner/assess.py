@@ -173,7 +173,10 @@ def assess(
     named = [[group_ids[i] for i in members] for members in found]
     ids = assign_ids(named, previous_clusters or {})
     state_list = [states[g] for g in group_ids]
-    shapes = [structure_of(members, projection, state_list, families) for members in found]
+    component = projection.components()
+    component_size = np.bincount(component) if len(component) else np.zeros(0, dtype=np.int64)
+    shapes = [{**structure_of(members, projection, state_list, families),
+               "component_size": int(component_size[component[members[0]]])} for members in found]
     clusters, groups = score_clusters(ids, found, group_ids, evidence, shares, shapes, policy)
     timings["scoring"] = time.perf_counter() - started
     return Assessment(groups, clusters, features, families, projection, timings)

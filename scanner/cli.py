@@ -284,6 +284,18 @@ def graph(
     console.print(f"{escape(str(out))}: {exported.number_of_nodes()} nodes, {exported.number_of_edges()} edges")
 
 
+@app.command()
+def policy(
+    path: Annotated[Path | None, typer.Argument(help="A policy file to merge over the default.")] = None,
+) -> None:
+    """Validate a policy file and print the effective policy (the default with the file merged over it).
+    Exit 2 names the file and line of the first problem."""
+    import yaml
+
+    effective = _policy(path)
+    sys.stdout.write(yaml.safe_dump(effective.model_dump(mode="json"), sort_keys=False, allow_unicode=True))
+
+
 def _default_public_names() -> Path | None:
     for base in (Path.cwd(), *Path.cwd().parents):
         candidate = base.parent / "shared" / "eval" / "public_group_names.tsv"

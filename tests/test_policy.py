@@ -47,3 +47,19 @@ def test_unreadable_policy(tmp_path):
     path.write_text("a: [unclosed\n")
     with pytest.raises(PolicyError, match="cannot read policy"):
         load_policy(path)
+
+
+def test_policy_command_prints_effective_policy_and_fails_with_line(tmp_path):
+    import yaml
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    runner = CliRunner()
+    path = tmp_path / "p.yaml"
+    path.write_text("review_threshold: 0.6\n")
+    shown = runner.invoke(app, ["policy", str(path)])
+    assert shown.exit_code == 0 and yaml.safe_load(shown.stdout)["review_threshold"] == 0.6
+    path.write_text("review_threshold: 0.6\ngraph:\n  community:\n    resolution: 9\n")
+    failed = runner.invoke(app, ["policy", str(path)])
+    assert failed.exit_code == 2 and "p.yaml:4" in failed.output

@@ -57,6 +57,7 @@ def test_child_safety_cluster_explains_itself(scanned):
     assert {"hash_bank", "lexicon"} <= signals
     assert all(r["sentence"] for r in top["reasons"])
     assert top["structure"]["linked_pairs"] > 0 and top["structure"]["shared_admins"] > 0
+    assert top["structure"]["component_size"] >= top["size"]
 
 
 def test_malformed_lines_are_quarantined_and_the_rest_stored(scanned):
