@@ -78,12 +78,18 @@ def internal_shares(projection: Projection, membership: np.ndarray) -> np.ndarra
     return np.divide(inside, total, out=np.zeros(n), where=total > 0)
 
 
-def structure_of(members: Sequence[int], projection: Projection, states: Sequence[GroupState],
+def linked_pairs(projection: Projection, membership: np.ndarray, communities: int) -> np.ndarray:
+    """Per community: how many member pairs are joined by a posted invite link (one pass over the edges)."""
+    counts = np.zeros(communities, dtype=np.int64)
+    for (i, j), kinds in projection.kinds.items():
+        if "links_to" in kinds and membership[i] == membership[j]:
+            counts[membership[i]] += 1
+    return counts
+
+
+def structure_of(members: Sequence[int], links: int, states: Sequence[GroupState],
                  families: Mapping[str, int]) -> dict[str, object]:
     """What a moderator should see at a glance about a cluster's shape."""
-    member_set = set(members)
-    links = sum(1 for (i, j), kinds in projection.kinds.items()
-                if i in member_set and j in member_set and "links_to" in kinds)
     admins: dict[str, int] = {}
     family_count: dict[int, int] = {}
     for i in members:
@@ -175,8 +181,10 @@ def assess(
     state_list = [states[g] for g in group_ids]
     component = projection.components()
     component_size = np.bincount(component) if len(component) else np.zeros(0, dtype=np.int64)
-    shapes = [{**structure_of(members, projection, state_list, families),
-               "component_size": int(component_size[component[members[0]]])} for members in found]
+    links = linked_pairs(projection, membership, len(found))
+    shapes = [{**structure_of(members, int(links[index]), state_list, families),
+               "component_size": int(component_size[component[members[0]]])}
+              for index, members in enumerate(found)]
     clusters, groups = score_clusters(ids, found, group_ids, evidence, shares, shapes, policy)
     timings["scoring"] = time.perf_counter() - started
     return Assessment(groups, clusters, features, families, projection, timings)
