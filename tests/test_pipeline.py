@@ -178,3 +178,23 @@ def test_cluster_graph_export(world, tmp_path):
     assert all("risk" in graph.nodes[g] for g in groups)
     missing = runner.invoke(app, ["graph", "c-nope", "--db", db, "--out", str(out)])
     assert missing.exit_code == 2 and "no cluster" in missing.output
+
+
+def test_eval_command_reports_networks_groups_and_public_names(world, tmp_path):
+    lines = ["group_id,label,ring_id,role"]
+    lines += [f"wa:ring{i},child_safety,r1,member" for i in range(15)]
+    lines += [f"wa:b{i},benign,,{'hard_negative' if i % 3 < 2 else 'normal'}" for i in range(30)]
+    (world / "labels.csv").write_text("\n".join(lines) + "\n")
+    names = tmp_path / "names.tsv"
+    names.write_text("name\ttopic\tinvite_link_format_only\nCricket lovers\tsports\t\nt33n xxx\tx\t\n")
+    result = CliRunner().invoke(app, ["eval", str(world), "--json", "--public-names", str(names)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["networks"]["cluster_recall"] == 1.0 and report["networks"]["cluster_precision"] == 1.0
+    assert report["networks"]["networks"]["r1"]["recovered"]
+    assert report["groups"]["child_safety"]["recall"] == 1.0
+    assert report["groups"]["hard_negatives"] == {"count": 20, "flagged": 0, "flagged_ids": []}
+    assert report["public_names"]["names"] == 2 and report["public_names"]["flagged"] == 1
+    assert report["public_names"]["flagged_names"][0]["name"] == "t33n xxx"
+    missing = CliRunner().invoke(app, ["eval", str(tmp_path)])
+    assert missing.exit_code == 2 and "labels.csv" in missing.output
