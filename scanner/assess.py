@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from scanner.graph.backend import FastBackend, GraphBackend
 from scanner.graph.build import Projection, project
-from scanner.graph.cluster import communities
 from scanner.graph.identity import assign_ids
 from scanner.graph.propagate import proximity
 from scanner.graph.successors import successions
@@ -120,8 +120,10 @@ def assess(
     signals: Sequence[Signal] | None = None,
     progress: Progress | None = None,
     batch_size: int = 512,
+    backend: GraphBackend | None = None,
 ) -> Assessment:
     timings: dict[str, float] = {}
+    backend = backend or FastBackend()
     group_ids = list(states)
     snapshots = [states[g].latest for g in group_ids]
     signals = list(signals) if signals is not None else default_signals(policy)
@@ -150,7 +152,7 @@ def assess(
     started = time.perf_counter()
     projection, families = project(states, pdq_by_group, policy.graph)
     if policy.graph.enabled:
-        found = communities(projection, policy.graph.community.resolution, policy.graph.community.seed)
+        found = backend.communities(projection, policy.graph.community.resolution, policy.graph.community.seed)
     else:
         found = [[i] for i in range(len(group_ids))]
     timings["communities"] = time.perf_counter() - started
@@ -163,7 +165,8 @@ def assess(
         prop = policy.graph.propagation
         for category in policy.categories:
             direct = np.array([e.scores.get(category, 0.0) for e in evidence])
-            values = proximity(adjacency, direct, prop.seed_min_risk, prop.restart, prop.max_iter)
+            values = proximity(adjacency, direct, prop.seed_min_risk, prop.restart, prop.max_iter,
+                               lambda seeds: backend.personalized_rank(projection, seeds, prop.restart, prop.max_iter))
             for i in np.flatnonzero(values > 0):
                 if direct[i] < values[i] * policy.fusion.graph_proximity:
                     evidence[i] = add_graph_proximity(evidence[i], {category: float(values[i])}, policy)
@@ -179,7 +182,7 @@ def assess(
     named = [[group_ids[i] for i in members] for members in found]
     ids = assign_ids(named, previous_clusters or {})
     state_list = [states[g] for g in group_ids]
-    component = projection.components()
+    component = backend.components(projection)
     component_size = np.bincount(component) if len(component) else np.zeros(0, dtype=np.int64)
     links = linked_pairs(projection, membership, len(found))
     shapes = [{**structure_of(members, int(links[index]), state_list, families),

@@ -43,13 +43,16 @@ def personalized_pagerank(
 
 
 def proximity(
-    adjacency: csr_matrix, direct: np.ndarray, seed_min_risk: float, restart: float, max_iter: int
+    adjacency: csr_matrix, direct: np.ndarray, seed_min_risk: float, restart: float, max_iter: int,
+    rank_function=None,
 ) -> np.ndarray:
-    """Graph proximity in 0..1 of every group to the seeds of one category (see module docstring)."""
+    """Graph proximity in 0..1 of every group to the seeds of one category (see module docstring).
+    ``rank_function(personalization) -> rank`` lets a graph backend supply the PageRank."""
     seeds = np.where(direct >= seed_min_risk, direct, 0.0)
     if not seeds.any():
         return np.zeros(len(direct))
-    rank = personalized_pagerank(adjacency, seeds, restart, max_iter)
+    rank_function = rank_function or (lambda s: personalized_pagerank(adjacency, s, restart, max_iter))
+    rank = rank_function(seeds)
     degree = np.asarray(adjacency.sum(axis=1)).ravel()
     smoothing = degree[degree > 0].mean() if (degree > 0).any() else 1.0
     normalised = np.divide(rank, degree + smoothing, out=np.zeros_like(rank), where=degree > 0)
