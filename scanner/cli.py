@@ -26,7 +26,7 @@ from scanner.signals.hashbank import HashBank, HashBankError, read_bank
 from scanner.signals.lexicon import Lexicon, LexiconError, load_lexicon
 from scanner.sources import SourceError, resolve
 from scanner.store.db import ENV_VARIABLE, open_database
-from scanner.store.queries import cluster_dicts, group_dicts, rejected_dicts, run_dicts
+from scanner.store.queries import cluster_dicts, group_detail, group_dicts, rejected_dicts, run_dicts
 
 app = typer.Typer(
     name="groupscan",
@@ -235,6 +235,35 @@ def groups(
         table.add_row(item["group_id"], escape(_short(item["name"], 40)), item["category"] or "-",
                       f"{item['risk']:.2f}", item["cluster_id"], escape(_short(reason, 100)))
     console.print(table)
+
+
+@app.command()
+def show(
+    group_id: Annotated[str, typer.Argument(help="The group to explain.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One group: every reason behind its score, its cluster, and its timeline of renames and icon changes."""
+    detail = group_detail(open_database(db), group_id)
+    if detail is None:
+        _fail(f"no group {group_id!r} in the database")
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(detail, ensure_ascii=False, indent=2) + "\n")
+        return
+    console.print(f"[bold]{escape(detail['group_id'])}[/] {escape(detail['name'])!r} ({detail['platform']})")
+    console.print(f"risk {detail['risk']:.2f}, category {detail['category'] or '-'}, severity "
+                  f"{detail['severity'] or '-'}, flagged {detail['flagged']}; modifiers {detail['modifiers']}")
+    cluster = detail["cluster"]
+    if cluster:
+        console.print(f"cluster {cluster['cluster_id']}: {cluster['size']} groups, {cluster['category'] or '-'} "
+                      f"risk {cluster['risk']:.2f}")
+    console.print("[bold]reasons[/]")
+    for reason in detail["reasons"]:
+        console.print(f"  {reason['weight']:.2f} {reason['category']:<20} {escape(reason['sentence'])}")
+    console.print("[bold]timeline[/]")
+    for entry in detail["timeline"]:
+        console.print(f"  {entry['observed_at']}  {', '.join(entry['changes'])}: {escape(entry['name'])!r}")
 
 
 @app.command()

@@ -198,3 +198,20 @@ def test_eval_command_reports_networks_groups_and_public_names(world, tmp_path):
     assert report["public_names"]["flagged_names"][0]["name"] == "t33n xxx"
     missing = CliRunner().invoke(app, ["eval", str(tmp_path)])
     assert missing.exit_code == 2 and "labels.csv" in missing.output
+
+
+def test_show_explains_a_group_with_its_timeline(world, tmp_path):
+    records = mini_world(bad=False)
+    records.append(snapshot("wa:ring3", name="study group", observed_at="2026-09-03T10:00:00Z",
+                            own_invite_links=[wa("R3")], admins=["adm:1"]))
+    write_jsonl(world / "groups.jsonl", records)
+    runner = CliRunner()
+    db = str(tmp_path / "show.sqlite")
+    assert runner.invoke(app, ["scan", str(world), "--db", db]).exit_code == 0
+    detail = json.loads(runner.invoke(app, ["show", "wa:ring3", "--db", db, "--json"]).stdout)
+    assert detail["name"] == "study group" and detail["flagged"]
+    assert [e["changes"] for e in detail["timeline"]] == [["first seen"], ["renamed"]]
+    assert detail["cluster"]["size"] == 15 and detail["reasons"]
+    text_out = runner.invoke(app, ["show", "wa:ring3", "--db", db])
+    assert "renamed" in text_out.stdout and "reasons" in text_out.stdout
+    assert runner.invoke(app, ["show", "wa:none", "--db", db]).exit_code == 2

@@ -8,7 +8,7 @@ from collections import defaultdict
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from scanner.store.models import Cluster, ClusterMember, Group, RejectedRecord, ScanRun
+from scanner.store.models import Cluster, ClusterMember, Group, RejectedRecord, ScanRun, Snapshot
 
 _SEVERITY_RANK = {"P0": 0, "P1": 1, "P2": 2, "P3": 3, None: 9}
 
@@ -59,7 +59,12 @@ def group_dicts(engine: Engine, limit: int | None = None, flagged_only: bool = F
         query = query.order_by(Group.risk.desc(), Group.group_id)
         if limit is not None:
             query = query.limit(limit)
-        return [
+        return group_dicts_from(session.exec(query).scalars())
+
+
+def group_dicts_from(rows) -> list[dict]:
+    """Group rows in the ``groupscan groups --json`` shape."""
+    return [
             {
                 "group_id": g.group_id,
                 "platform": g.platform,
@@ -78,7 +83,7 @@ def group_dicts(engine: Engine, limit: int | None = None, flagged_only: bool = F
                 "first_seen": g.first_seen.isoformat(),
                 "last_seen": g.last_seen.isoformat(),
             }
-            for g in session.exec(query).scalars()
+            for g in rows
         ]
 
 
@@ -103,3 +108,40 @@ def counts(engine: Engine) -> dict[str, int]:
                 select(func.count()).select_from(Cluster).where(Cluster.active.is_(True))
             ).one()[0],
         }
+
+
+def _changes(previous: dict | None, current: dict) -> list[str]:
+    if previous is None:
+        return ["first seen"]
+    changed = []
+    for key, label in (("name", "renamed"), ("description", "description changed"), ("icon", "icon changed"),
+                       ("admins", "admins changed"), ("own_invite_links", "invite link changed")):
+        if previous.get(key) != current.get(key):
+            changed.append(label)
+    return changed
+
+
+def group_detail(engine: Engine, group_id: str) -> dict | None:
+    """One group: its current score with every reason, its cluster, and its timeline (one entry per stored
+    observation, saying what changed). None if the group is unknown."""
+    with Session(engine) as session:
+        group = session.get(Group, group_id)
+        if group is None:
+            return None
+        payloads = session.exec(select(Snapshot.payload).where(Snapshot.group_id == group_id)
+                                .order_by(Snapshot.observed_at, Snapshot.id)).scalars().all()
+        cluster = session.get(Cluster, group.cluster_id)
+    detail = group_dicts_from([group])[0]
+    detail["description"] = group.description
+    detail["member_count"] = group.member_count
+    detail["features"] = group.features
+    detail["cluster"] = None if cluster is None else {
+        "cluster_id": cluster.cluster_id, "size": cluster.size, "risk": cluster.risk, "category": cluster.category,
+        "severity": cluster.severity, "flagged": cluster.flagged}
+    timeline, previous = [], None
+    for payload in payloads:
+        timeline.append({"observed_at": payload["observed_at"], "name": payload.get("name", ""),
+                         "member_count": payload.get("member_count"), "changes": _changes(previous, payload)})
+        previous = payload
+    detail["timeline"] = timeline
+    return detail
