@@ -409,6 +409,8 @@ def _print_eval(result: dict, show_names: bool) -> None:
         console.print(f"[bold]Real public group names[/] ({escape(names['source'])}): {names['flagged']} of "
                       f"{names['names']} flagged by name alone ({_fmt(names['flagged_share'])}); "
                       f"by category {names['by_category']}")
+        shares = ", ".join(f">= {t}: {_fmt(v)}" for t, v in names["flagged_share_at_threshold"].items())
+        console.print(f"  flagged share by threshold: {shares}")
         if show_names:
             for item in names["flagged_names"]:
                 console.print(f"  {item['category']} {item['score']:.2f}  {escape(item['name'])}")

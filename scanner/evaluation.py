@@ -122,12 +122,17 @@ def public_names_metrics(path: Path, policy: Policy, lexicon: Lexicon | None = N
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     flagged = []
+    best_scores = []
     for row in rows:
         scores, _, _, _ = score_text(row["name"], "", lexicon, policy.signals.lexicon)
+        best_scores.append(max(scores.values(), default=0.0))
         if scores and max(scores.values()) >= policy.review_threshold:
             category = max(scores, key=lambda c: scores[c])
             flagged.append({"name": row["name"], "topic": row.get("topic", ""), "category": category,
                             "score": round(scores[category], 4)})
     by_category = Counter(f["category"] for f in flagged)
+    # How the false-positive side moves with the threshold, for deployers choosing one.
+    at = {f"{t:.1f}": _ratio(sum(1 for b in best_scores if b >= t), len(rows)) for t in (0.2, 0.3, 0.4, 0.5, 0.6)}
     return {"names": len(rows), "flagged": len(flagged), "flagged_share": _ratio(len(flagged), len(rows)),
-            "by_category": dict(sorted(by_category.items())), "flagged_names": flagged}
+            "flagged_share_at_threshold": at, "by_category": dict(sorted(by_category.items())),
+            "flagged_names": flagged}

@@ -195,6 +195,7 @@ def test_eval_command_reports_networks_groups_and_public_names(world, tmp_path):
     assert report["groups"]["child_safety"]["recall"] == 1.0
     assert report["groups"]["hard_negatives"] == {"count": 20, "flagged": 0, "flagged_ids": []}
     assert report["public_names"]["names"] == 2 and report["public_names"]["flagged"] == 1
+    assert report["public_names"]["flagged_share_at_threshold"]["0.5"] == 0.5
     assert report["public_names"]["flagged_names"][0]["name"] == "t33n xxx"
     missing = CliRunner().invoke(app, ["eval", str(tmp_path)])
     assert missing.exit_code == 2 and "labels.csv" in missing.output
