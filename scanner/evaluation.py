@@ -82,7 +82,7 @@ def network_metrics(clusters: Sequence[dict], labels: dict[str, Label]) -> dict:
             pure += 1
     benign_ranks = [rank[c["cluster_id"]] for c in clusters
                     if c["size"] >= 2 and not any(g in ring_of for g in c["members"])]
-    recovered = sum(r["recovered"] for r in per_ring.values())
+    recovered = sum(1 for r in per_ring.values() if r["recovered"])
     return {
         "planted_networks": len(rings),
         "recovered": recovered,
@@ -97,7 +97,7 @@ def network_metrics(clusters: Sequence[dict], labels: dict[str, Label]) -> dict:
 
 def group_metrics(groups: Sequence[dict], labels: dict[str, Label], categories: Sequence[str]) -> dict:
     predicted = {g["group_id"]: (g["category"] if g["flagged"] else "benign") for g in groups}
-    out = {}
+    out: dict[str, dict] = {}
     for category in categories:
         tp = sum(1 for g, p in predicted.items() if p == category and labels.get(g) and labels[g].label == category)
         fp = sum(1 for g, p in predicted.items()

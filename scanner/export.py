@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
-from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
 from scanner.graph.build import group_node, typed_graph
 from scanner.groups import fold
@@ -24,11 +24,11 @@ def cluster_graph(engine: Engine, cluster_id: str, policy: Policy) -> nx.MultiDi
     """The typed graph of one cluster's groups, their admins, icons and invite links, with each group's risk."""
     with Session(engine) as session:
         query = select(ClusterMember.group_id).where(ClusterMember.cluster_id == cluster_id)
-        members = session.exec(query).scalars().all()
+        members = list(session.exec(query).all())
         if not members:
             raise NotFound(f"no cluster {cluster_id!r}")
-        payloads = session.exec(select(Snapshot.payload).where(Snapshot.group_id.in_(members))).scalars().all()
-        rows = {g.group_id: g for g in session.exec(select(Group).where(Group.group_id.in_(members))).scalars()}
+        payloads = session.exec(select(Snapshot.payload).where(col(Snapshot.group_id).in_(members))).all()
+        rows = {g.group_id: g for g in session.exec(select(Group).where(col(Group.group_id).in_(members))).all()}
     states = fold(GroupSnapshot.model_validate(p) for p in payloads)
     pdq = {g: row.pdq for g, row in rows.items() if row.pdq}
     graph = typed_graph(states, pdq, policy.graph.near_duplicate_radius)

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, insert, select, update
-from sqlmodel import Session
+from sqlalchemy import Engine, delete, insert, update
+from sqlmodel import Session, col, select
 
 from scanner.assess import Assessment, Progress, assess, default_signals
 from scanner.groups import fold
@@ -63,7 +63,7 @@ def policy_fingerprint(policy: Policy) -> str:
 
 def _store_batch(session: Session, batch: list[Located], scan_id: int) -> tuple[int, int]:
     hashes = {item.snapshot.content_hash(): item for item in batch}
-    known = set(session.exec(select(Snapshot.content_hash).where(Snapshot.content_hash.in_(list(hashes)))).scalars())
+    known = set(session.exec(select(Snapshot.content_hash).where(col(Snapshot.content_hash).in_(list(hashes)))).all())
     for digest, item in hashes.items():
         if digest in known:
             continue
@@ -117,7 +117,7 @@ def ingest(engine: Engine, records: Iterable[Located | Rejected], summary: ScanS
 
 def load_snapshots(engine: Engine) -> list[GroupSnapshot]:
     with Session(engine) as session:
-        payloads = session.exec(select(Snapshot.payload).order_by(Snapshot.id)).scalars().all()
+        payloads = session.exec(select(Snapshot.payload).order_by(col(Snapshot.id))).all()
     return [GroupSnapshot.model_validate(p) for p in payloads]
 
 
@@ -125,8 +125,8 @@ def previous_clusters(engine: Engine) -> dict[str, frozenset[str]]:
     with Session(engine) as session:
         rows = session.exec(
             select(ClusterMember.cluster_id, ClusterMember.group_id)
-            .join(Cluster, Cluster.cluster_id == ClusterMember.cluster_id)
-            .where(Cluster.active.is_(True))
+            .join(Cluster, col(Cluster.cluster_id) == col(ClusterMember.cluster_id))
+            .where(col(Cluster.active).is_(True))
         ).all()
     out: dict[str, set[str]] = {}
     for cid, gid in rows:
@@ -143,8 +143,9 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
     alone. Uses bulk statements on plain dicts: building 10,000 ORM objects cost more than the scan itself.
     Returns the number of groups whose score changed."""
     with Session(engine) as session, session.begin():
-        known_groups = dict(session.exec(select(Group.group_id, Group.score_sha256)).all())
-        inserts, updates = [], []
+        known_groups: dict[str, str] = dict(session.exec(select(Group.group_id, Group.score_sha256)).all())
+        inserts: list[dict] = []
+        updates: list[dict] = []
         for score in assessment.groups:
             state = states[score.group_id]
             snap = state.latest
@@ -197,12 +198,12 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
         live = {c.cluster_id for c in assessment.clusters}
         gone = sorted(cid for cid, (_, active) in known_clusters.items() if active and cid not in live)
         for start in range(0, len(gone), 500):
-            session.execute(update(Cluster).where(Cluster.cluster_id.in_(gone[start:start + 500]))
+            session.execute(update(Cluster).where(col(Cluster.cluster_id).in_(gone[start:start + 500]))
                             .values(active=False, updated_scan_id=scan_id))
         stale = sorted(memberships - wanted)
         for cid, gid in stale:
-            session.execute(delete(ClusterMember).where(ClusterMember.cluster_id == cid,
-                                                        ClusterMember.group_id == gid))
+            session.execute(delete(ClusterMember).where(col(ClusterMember.cluster_id) == cid,
+                                                        col(ClusterMember.group_id) == gid))
         fresh = sorted(wanted - memberships)
         if fresh:
             session.execute(insert(ClusterMember), [{"cluster_id": c, "group_id": g} for c, g in fresh])

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from scanner.policy import TIER_ORDER, Policy, Tier
 from scanner.reasons import Reason, strongest
 from scanner.signals.base import SignalResult
@@ -95,7 +97,8 @@ def direct_evidence(results: Sequence[SignalResult], policy: Policy) -> Evidence
         modifiers |= result.modifiers
         features.update(result.features)
     explicit = features.get("explicit")
-    minor = (features.get("indicators") or {}).get("minor", 0.0)
+    indicators = features.get("indicators")
+    minor = indicators.get("minor", 0.0) if isinstance(indicators, dict) else 0.0
     if isinstance(explicit, float) and minor:
         weight = policy.signals.icon.explicit_with_minor_weight * explicit * float(minor)
         if weight > 0:
@@ -193,7 +196,7 @@ def score_clusters(
     communities: Sequence[Sequence[int]],
     group_ids: Sequence[str],
     evidence: Sequence[Evidence],
-    internal_share: Sequence[float],
+    internal_share: Sequence[float] | np.ndarray,
     structure: Sequence[Mapping[str, object]],
     policy: Policy,
 ) -> tuple[list[ClusterScore], list[GroupScore]]:
@@ -206,13 +209,13 @@ def score_clusters(
         category, risk = top_category(categories, policy)
         evasive = sum("evasion" in e.modifiers for e in member_evidence) >= (1 if len(members) == 1 else 2)
         tier, deadline = severity(category, risk, evasive, policy)
-        reasons = aggregate_reasons(member_evidence, category, len(members))
+        summary = aggregate_reasons(member_evidence, category, len(members))
         described = structure_reason(shape, len(members), category)
         if described is not None:
-            reasons = (*reasons, described)
+            summary = (*summary, described)
         clusters.append(ClusterScore(
             cid, tuple(group_ids[i] for i in members), categories, risk, category, risk >= policy.review_threshold,
-            tier, deadline, reasons, shape,
+            tier, deadline, summary, shape,
         ))
         for i in members:
             own = evidence[i]

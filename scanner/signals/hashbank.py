@@ -87,7 +87,7 @@ class BruteForceIndex:
         self._bits = np.unpackbits(_matrix(hashes), axis=1).astype(bool)
 
     def range_search(self, queries: Sequence[str], threshold: int) -> list[tuple[int, int, int]]:
-        found = []
+        found: list[tuple[int, int, int]] = []
         query_bits = np.unpackbits(_matrix(queries), axis=1).astype(bool)
         for qi, row in enumerate(query_bits):
             distances = (self._bits != row).sum(axis=1)

@@ -219,7 +219,8 @@ def score_text(
         )
     if tricks and scores:
         modifiers.add("obfuscation")
-    features = {"indicators": {c: round(s, 4) for c, (s, _) in strengths.items()}, "obfuscations": tricks}
+    features: dict[str, object] = {"indicators": {c: round(s, 4) for c, (s, _) in strengths.items()},
+                                   "obfuscations": tricks}
     return scores, reasons, frozenset(modifiers), features
 
 

@@ -4,9 +4,10 @@ documented ``--json`` shapes (a contract scripts rely on: add fields, never rena
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 
-from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
 
 from scanner.store.models import Cluster, ClusterMember, Group, RejectedRecord, ScanRun, Snapshot
 
@@ -18,10 +19,10 @@ def cluster_dicts(
 ) -> list[dict]:
     """Active clusters, most severe and riskiest first, each in the ``groupscan clusters --json`` shape."""
     with Session(engine) as session:
-        query = select(Cluster).where(Cluster.active.is_(True), Cluster.size >= min_size)
+        query = select(Cluster).where(col(Cluster.active).is_(True), col(Cluster.size) >= min_size)
         if flagged_only:
-            query = query.where(Cluster.flagged.is_(True))
-        rows = session.exec(query).scalars().all()
+            query = query.where(col(Cluster.flagged).is_(True))
+        rows = list(session.exec(query).all())
         rows = sorted(rows, key=lambda c: (_SEVERITY_RANK.get(c.severity, 9), -c.risk, -c.size, c.cluster_id))
         if limit is not None:
             rows = rows[:limit]
@@ -30,7 +31,7 @@ def cluster_dicts(
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             for cid, gid in session.exec(select(ClusterMember.cluster_id, ClusterMember.group_id)
-                                         .where(ClusterMember.cluster_id.in_(chunk))).all():
+                                         .where(col(ClusterMember.cluster_id).in_(chunk))).all():
                 members[cid].append(gid)
         return [
             {
@@ -55,11 +56,11 @@ def group_dicts(engine: Engine, limit: int | None = None, flagged_only: bool = F
     with Session(engine) as session:
         query = select(Group)
         if flagged_only:
-            query = query.where(Group.flagged.is_(True))
-        query = query.order_by(Group.risk.desc(), Group.group_id)
+            query = query.where(col(Group.flagged).is_(True))
+        query = query.order_by(col(Group.risk).desc(), col(Group.group_id))
         if limit is not None:
             query = query.limit(limit)
-        return group_dicts_from(session.exec(query).scalars())
+        return group_dicts_from(session.exec(query).all())
 
 
 def group_dicts_from(rows) -> list[dict]:
@@ -89,28 +90,28 @@ def group_dicts_from(rows) -> list[dict]:
 
 def rejected_dicts(engine: Engine) -> list[dict]:
     with Session(engine) as session:
-        rows = session.exec(select(RejectedRecord).order_by(RejectedRecord.source, RejectedRecord.line)).scalars()
+        rows = session.exec(select(RejectedRecord).order_by(col(RejectedRecord.source), col(RejectedRecord.line))).all()
         return [{"source": r.source, "line": r.line, "reason": r.reason, "excerpt": r.excerpt,
                  "scan_id": r.scan_id} for r in rows]
 
 
 def run_dicts(engine: Engine, limit: int = 20) -> list[dict]:
     with Session(engine) as session:
-        rows = session.exec(select(ScanRun).order_by(ScanRun.id.desc()).limit(limit)).scalars()
+        rows = session.exec(select(ScanRun).order_by(col(ScanRun.id).desc()).limit(limit)).all()
         return [r.model_dump(mode="json") for r in rows]
 
 
 def counts(engine: Engine) -> dict[str, int]:
     with Session(engine) as session:
         return {
-            "groups": session.exec(select(func.count()).select_from(Group)).one()[0],
+            "groups": session.exec(select(func.count()).select_from(Group)).one(),
             "clusters": session.exec(
-                select(func.count()).select_from(Cluster).where(Cluster.active.is_(True))
-            ).one()[0],
+                select(func.count()).select_from(Cluster).where(col(Cluster.active).is_(True))
+            ).one(),
         }
 
 
-def _changes(previous: dict | None, current: dict) -> list[str]:
+def _changes(previous: Mapping | None, current: Mapping) -> list[str]:
     if previous is None:
         return ["first seen"]
     changed = []
@@ -129,7 +130,7 @@ def group_detail(engine: Engine, group_id: str) -> dict | None:
         if group is None:
             return None
         payloads = session.exec(select(Snapshot.payload).where(Snapshot.group_id == group_id)
-                                .order_by(Snapshot.observed_at, Snapshot.id)).scalars().all()
+                                .order_by(col(Snapshot.observed_at), col(Snapshot.id))).all()
         cluster = session.get(Cluster, group.cluster_id)
     detail = group_dicts_from([group])[0]
     detail["description"] = group.description
