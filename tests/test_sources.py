@@ -116,3 +116,15 @@ def test_non_utf8_line_is_rejected(tmp_path):
     path.write_bytes(json.dumps(snapshot("wa:1")).encode() + b"\n\xff\xfe\n")
     out = list(JsonLinesSource().read(path))
     assert isinstance(out[0], Located) and isinstance(out[1], Rejected) and "UTF-8" in out[1].reason
+
+
+def test_byte_order_marks_are_tolerated(tmp_path):
+    csv_path = tmp_path / "g.csv"
+    csv_path.write_bytes(b"\xef\xbb\xbfschema,platform,group_id,observed_at,name\n"
+                         b"1,telegram,tg:1,2026-09-01T00:00:00Z,hello\n")
+    (only,) = list(CsvSource().read(csv_path))
+    assert isinstance(only, Located) and only.snapshot.name == "hello"
+    jsonl_path = tmp_path / "g.jsonl"
+    jsonl_path.write_bytes(b"\xef\xbb\xbf" + json.dumps(snapshot("wa:1")).encode() + b"\n")
+    (first,) = list(JsonLinesSource().read(jsonl_path))
+    assert isinstance(first, Located)

@@ -67,7 +67,8 @@ class CsvSource:
 
     def read(self, location: Path) -> Iterator[SourceRecord]:
         root = location.parent
-        with location.open(newline="", encoding="utf-8", errors="replace") as handle:
+        # utf-8-sig: spreadsheet exports often start with a byte-order mark, which would hide the first column.
+        with location.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             reader = csv.DictReader(handle)
             missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
             if missing:

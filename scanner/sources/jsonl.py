@@ -20,6 +20,8 @@ class JsonLinesSource:
         root = location.parent
         with location.open("rb") as handle:
             for number, raw in enumerate(handle, start=1):
+                if number == 1:
+                    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark from some exporters
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as error:
