@@ -25,18 +25,3 @@ class Reason:
         data["weight"] = round(self.weight, 4)
         return data
 
-
-def strongest(reasons: list[Reason] | tuple[Reason, ...], limit: int = 3, category: str | None = None) -> list[Reason]:
-    """The ``limit`` heaviest reasons (for one category if given), one per (signal, feature, value)."""
-    seen: set[tuple[str, str, str]] = set()
-    out: list[Reason] = []
-    pool = [r for r in reasons if category is None or r.category == category]
-    for reason in sorted(pool, key=lambda r: (-r.weight, r.signal, r.feature, r.value)):
-        key = (reason.signal, reason.feature, reason.value)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(reason)
-        if len(out) == limit:
-            break
-    return out

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scanner.policy import TIER_ORDER, Policy, Tier
-from scanner.reasons import Reason, strongest
+from scanner.reasons import Reason
 from scanner.signals.base import SignalResult
 
 
@@ -228,12 +228,11 @@ def score_clusters(
                     if weight < 0.05:
                         continue
                     scores[c] = noisy_or([scores.get(c, 0.0), weight])
-                    if c == category:
-                        reasons.append(Reason(
-                            "cluster", "context", f"{cid} risk={value:.2f} share={internal_share[i]:.2f}", c, weight,
-                            f"{internal_share[i]:.0%} of its links, shared admins and icon look-alikes are inside "
-                            f"cluster {cid} ({len(members)} groups, {c} risk {value:.2f}).",
-                        ))
+                    reasons.append(Reason(
+                        "cluster", "context", f"{cid} risk={value:.2f} share={internal_share[i]:.2f}", c, weight,
+                        f"{internal_share[i]:.0%} of its links, shared admins and icon look-alikes are inside "
+                        f"cluster {cid} ({len(members)} groups, {c} risk {value:.2f}).",
+                    ))
             g_category, g_risk = top_category(scores, policy)
             g_tier, g_deadline = severity(g_category, g_risk, "evasion" in own.modifiers, policy)
             ordered = tuple(sorted(reasons, key=lambda r: (-r.weight, r.signal, r.feature, r.value)))
@@ -243,10 +242,3 @@ def score_clusters(
             )
     return clusters, [g for g in groups if g is not None]
 
-
-def top_reasons(score: GroupScore | ClusterScore, limit: int = 3) -> list[Reason]:
-    """The strongest reasons for the score's own category first, for tables and alerts."""
-    chosen = strongest(score.reasons, limit, score.category)
-    if len(chosen) < limit:
-        chosen += [r for r in strongest(score.reasons, limit * 2) if r not in chosen][: limit - len(chosen)]
-    return chosen

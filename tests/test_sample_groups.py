@@ -80,3 +80,15 @@ def test_generator_is_deterministic(tmp_path):
     icons = sorted(p.name for p in (outputs[0] / "icons").iterdir())
     assert icons and all(filecmp.cmp(outputs[0] / "icons" / i, outputs[1] / "icons" / i, shallow=False)
                          for i in icons)
+
+
+def test_every_score_carries_its_reasons(scanned):
+    engine, _ = scanned
+    for group in group_dicts(engine):
+        for category, value in group["categories"].items():
+            if value > 0:
+                assert any(r["category"] == category for r in group["reasons"]), (group["group_id"], category)
+        if group["flagged"]:
+            assert all(r["sentence"] and 0 <= r["weight"] <= 1 for r in group["reasons"])
+    for cluster in cluster_dicts(engine, flagged_only=True):
+        assert any(r["category"] == cluster["category"] for r in cluster["reasons"])

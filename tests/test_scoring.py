@@ -88,3 +88,14 @@ def test_scores_are_deterministic():
     args = (["c-1"], [[0, 1]], ["a", "b"], [Evidence({"scam": 0.8}), Evidence({"scam": 0.3})], [1.0, 1.0], [{}],
             POLICY)
     assert score_clusters(*args) == score_clusters(*args)
+
+
+def test_every_category_score_has_a_reason():
+    a = Evidence({"incitement": 0.9, "scam": 0.4}, (Reason("lexicon", "riot", "riot", "incitement", 0.9, "riot"),
+                                                    Reason("lexicon", "scam", "x", "scam", 0.4, "scam")))
+    b = Evidence({})
+    _, groups = score_clusters(["c-1"], [[0, 1]], ["a", "b"], [a, b], [1.0, 1.0], [{}], POLICY)
+    for group in groups:
+        for category, value in group.categories.items():
+            if value > 0:
+                assert any(r.category == category for r in group.reasons), (group.group_id, category)
