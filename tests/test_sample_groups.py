@@ -92,3 +92,10 @@ def test_every_score_carries_its_reasons(scanned):
             assert all(r["sentence"] and 0 <= r["weight"] <= 1 for r in group["reasons"])
     for cluster in cluster_dicts(engine, flagged_only=True):
         assert any(r["category"] == cluster["category"] for r in cluster["reasons"])
+
+
+def test_committed_sample_keeps_its_documented_icon_properties():
+    """Variants near their family base, unrelated icons far apart, PDQ quality >= 50 (sample_groups/check.py)."""
+    from sample_groups.check import main
+
+    assert main([str(SAMPLE)]) == 0
