@@ -7,7 +7,7 @@ descriptions and icons are the latest observation's (the timeline keeps the rest
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -42,6 +42,16 @@ def _see(table: dict[str, Seen], key: str, moment: datetime) -> None:
         table[key].see(moment)
     else:
         table[key] = Seen(moment, moment)
+
+
+def link_owners(states: Mapping[str, GroupState]) -> dict[str, str]:
+    """Canonical invite link -> the group that owns it (the first in id order, if two claim the same link).
+    This is how a posted link becomes an edge to a group."""
+    owner: dict[str, str] = {}
+    for gid, state in states.items():
+        for canonical in state.own_links:
+            owner.setdefault(canonical, gid)
+    return owner
 
 
 def fold(snapshots: Iterable[GroupSnapshot]) -> dict[str, GroupState]:

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from scanner.groups import GroupState
+from scanner.groups import GroupState, link_owners
 from scanner.policy import GraphPolicy
 from scanner.schema import utc_iso
 from scanner.signals.hashbank import near_duplicate_pairs
@@ -110,15 +110,12 @@ def project(
     projection = Projection(groups)
     weights = policy.edge_weights
 
-    owner: dict[str, int] = {}
-    for gid, state in states.items():
-        for canonical in state.own_links:
-            owner.setdefault(canonical, index[gid])
+    owner = link_owners(states)
     for gid, state in states.items():
         for canonical in state.posted_links:
             target = owner.get(canonical)
             if target is not None:
-                projection.add(index[gid], target, "links_to", weights.links_to)
+                projection.add(index[gid], index[target], "links_to", weights.links_to)
 
     by_admin: dict[str, list[int]] = defaultdict(list)
     for gid, state in states.items():
@@ -149,12 +146,11 @@ def typed_graph(
     ``links_to`` (group -> group, or group -> link when no known group owns it), ``owns_link``, ``admin_of``,
     ``uses_icon`` and ``near_duplicate_icon``, each with first_seen/last_seen where known."""
     graph = nx.MultiDiGraph()
-    owner: dict[str, str] = {}
+    owner = link_owners(states)
     for gid, state in states.items():
         snap = state.latest
         graph.add_node(group_node(gid), kind="group", name=snap.name, platform=snap.platform)
         for canonical in state.own_links:
-            owner.setdefault(canonical, gid)
             graph.add_node(f"link:{canonical}", kind="invite_link")
             graph.add_edge(group_node(gid), f"link:{canonical}", kind="owns_link")
         for admin, seen in state.admins.items():

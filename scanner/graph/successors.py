@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from scanner.groups import GroupState
+from scanner.groups import GroupState, link_owners
 from scanner.signals.normalize import normalize
 
 # Words that mark a respawn rather than a topic; they must not make two names look alike.
@@ -38,10 +38,7 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def successions(states: Mapping[str, GroupState], min_similarity: float = 0.8) -> list[Succession]:
-    owner: dict[str, str] = {}
-    for gid, state in states.items():
-        for canonical in state.own_links:
-            owner.setdefault(canonical, gid)
+    owner = link_owners(states)
     tokens = {gid: name_tokens(state.latest.name) for gid, state in states.items()}
 
     def start(state: GroupState):
