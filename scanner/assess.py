@@ -26,6 +26,7 @@ from scanner.signals.base import ScanContext, Signal, SignalResult
 from scanner.signals.hashbank import HashBank, bank_results
 from scanner.signals.icon import IconSignal
 from scanner.signals.lexicon import Lexicon, LexiconSignal
+from scanner.signals.text_model import TextModelSignal
 
 Progress = Callable[[str, int, int], None]
 
@@ -46,6 +47,8 @@ def default_signals(policy: Policy, lexicon: Lexicon | None = None) -> list[Sign
         signals.append(LexiconSignal(policy.signals.lexicon, lexicon))
     if policy.signals.icon.enabled:
         signals.append(IconSignal(policy.signals.icon))
+    if policy.signals.text_model.enabled:
+        signals.append(TextModelSignal(policy.signals.text_model, categories=list(policy.categories)))
     return signals
 
 

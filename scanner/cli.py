@@ -32,9 +32,11 @@ from scanner.pipeline import ScanSummary, run_scan
 from scanner.policy import Policy, PolicyError, load_policy
 from scanner.signals.hashbank import HashBank, HashBankError, read_bank
 from scanner.signals.lexicon import Lexicon, LexiconError, load_lexicon
+from scanner.signals.text_model import load_text_model
 from scanner.sources import SourceError, resolve
 from scanner.store.db import ENV_VARIABLE, open_database
 from scanner.store.queries import cluster_dicts, group_detail, group_dicts, rejected_dicts, run_dicts
+from scanner.textmodel.model import TextModelError
 
 app = typer.Typer(
     name="groupscan",
@@ -105,6 +107,11 @@ def _configuration(
     except LexiconError as error:
         _fail(str(error))
         raise
+    if policy.signals.text_model.enabled:
+        try:
+            load_text_model(policy.signals.text_model.path)
+        except TextModelError as error:
+            _fail(str(error))
     return policy, lexicon, _banks(location, hash_lists, auto, policy)
 
 
@@ -193,7 +200,7 @@ def scan(
             "rejected": [{"source": r.source, "line": r.line, "reason": r.reason} for r in summary.rejected],
             "groups": summary.groups, "clusters": summary.clusters, "flagged_groups": summary.flagged_groups,
             "flagged_clusters": summary.flagged_clusters, "groups_changed": summary.groups_changed,
-            "timings": summary.timings, "top_clusters": clusters,
+            "timings": summary.timings, "models": summary.models, "top_clusters": clusters,
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
@@ -428,3 +435,12 @@ def _print_eval(result: dict, show_names: bool) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+def _register_text_commands() -> None:
+    from scanner.cli_text import register
+
+    register(app)
+
+
+_register_text_commands()

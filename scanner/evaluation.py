@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.policy import Policy
-from scanner.signals.lexicon import Lexicon, default_lexicon, score_text
+from scanner.signals.lexicon import Lexicon, default_lexicon
 
 
 @dataclass(frozen=True)
@@ -117,17 +117,20 @@ def group_metrics(groups: Sequence[dict], labels: dict[str, Label], categories: 
 
 
 def public_names_metrics(path: Path, policy: Policy, lexicon: Lexicon | None = None) -> dict:
-    """Text-only flag rate on real public names (the false-positive side)."""
-    lexicon = lexicon or default_lexicon()
+    """Text-only flag rate on real public names (the false-positive side), with the scan's text signals: the
+    lexicon and, when the policy enables it, the text model (``scanner.textmodel.classify``)."""
+    from scanner.textmodel.classify import classify_names
+
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
+    results = classify_names([row["name"] for row in rows], policy, lexicon or default_lexicon())
     flagged = []
     best_scores = []
-    for row in rows:
-        scores, _, _, _ = score_text(row["name"], "", lexicon, policy.signals.lexicon)
+    for row, result in zip(rows, results, strict=True):
+        scores = result["categories"]
         best_scores.append(max(scores.values(), default=0.0))
-        if scores and max(scores.values()) >= policy.review_threshold:
-            category = max(scores, key=lambda c: scores[c])
+        if result["flagged"]:
+            category = result["flagged"][0]
             flagged.append({"name": row["name"], "topic": row.get("topic", ""), "category": category,
                             "score": round(scores[category], 4)})
     by_category = Counter(f["category"] for f in flagged)

@@ -47,6 +47,8 @@ class ScanSummary:
     flagged_clusters: int = 0
     groups_changed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    # Signal name -> version (for models: the model version) used by this scan.
+    models: dict[str, str] = field(default_factory=dict)
 
 
 def _now() -> datetime:
@@ -160,6 +162,9 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
                 categories={c: round(v, 6) for c, v in sorted(score.categories.items())},
                 reasons=_reasons(score.reasons), modifiers=sorted(score.modifiers),
                 features=json.loads(json.dumps(feats, default=str)),
+                # Signals that run a model report "<signal>_version" as a feature (see TextModelSignal).
+                model_versions={k.removesuffix("_version"): str(v) for k, v in sorted(feats.items())
+                                if k.endswith("_version")},
             )
             digest = _sha(row)
             if known_groups.get(score.group_id) == digest:
@@ -239,8 +244,10 @@ def run_scan(
         states = fold(load_snapshots(engine))
         summary.timings["fold"] = time.perf_counter() - started
 
+        signals = default_signals(policy, lexicon)
+        summary.models = {s.name: s.version for s in signals}
         assessment = assess(states, policy, ScanContext(path.parent), banks, previous_clusters(engine),
-                            default_signals(policy, lexicon), progress)
+                            signals, progress)
         summary.timings.update(assessment.timings)
 
         started = time.perf_counter()
@@ -270,3 +277,4 @@ def _finish(engine: Engine, summary: ScanSummary, status: str, error: str | None
             setattr(run, key, getattr(summary, key))
         run.rejected = len(summary.rejected)
         run.timings = {k: round(v, 4) for k, v in summary.timings.items()}
+        run.models = dict(summary.models)

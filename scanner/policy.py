@@ -17,6 +17,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Tier = Literal["P0", "P1", "P2", "P3"]
+TextField = Literal["name", "description"]
+TEXT_FIELDS: tuple[TextField, ...] = ("name", "description")
 TIER_ORDER: tuple[Tier, ...] = ("P0", "P1", "P2", "P3")
 INDICATOR_CLASSES = frozenset(
     {"csam", "minor", "sexual", "trade", "solicitation", "violence", "coordination", "target", "riot", "scam",
@@ -69,6 +71,19 @@ class IconPolicy(_Model):
     max_image_pixels: int = Field(gt=0)
 
 
+class TextModelPolicy(_Model):
+    """The trained text classifier (``scanner/signals/text_model.py``)."""
+
+    enabled: bool = True
+    # Model directory (head.onnx + meta.json); empty means the model that ships in models/text.
+    path: str | None = None
+    # Evidence = weight x calibrated probability, counted only from min_probability up.
+    weight: float = Field(default=0.9, ge=0, le=1)
+    min_probability: float = Field(default=0.5, ge=0, le=1)
+    fields: list[TextField] = Field(default_factory=lambda: list(TEXT_FIELDS))
+    explain_top: int = Field(default=3, ge=0, le=10)
+
+
 class HashBankPolicy(_Model):
     enabled: bool = True
     default_category: str
@@ -80,6 +95,7 @@ class SignalsPolicy(_Model):
     lexicon: LexiconPolicy
     icon: IconPolicy
     hash_banks: HashBankPolicy
+    text_model: TextModelPolicy = Field(default_factory=TextModelPolicy)
 
 
 class EdgeWeights(_Model):

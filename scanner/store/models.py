@@ -31,6 +31,8 @@ class ScanRun(SQLModel, table=True):
     policy_sha256: str = Field(default="", max_length=64)
     timings: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     error: str | None = Field(default=None, max_length=4000)
+    # Which model (name -> version) each signal used in this run, e.g. {"text_model": "text-2026.11.22"}.
+    models: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
 
 
 class Snapshot(SQLModel, table=True):
@@ -93,6 +95,8 @@ class Group(SQLModel, table=True):
     features: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     score_sha256: str = Field(max_length=64)
     updated_scan_id: int = Field(foreign_key="scan_run.id")
+    # The model versions that produced this row's score (signal -> version): a retrained model is traceable.
+    model_versions: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
 
 
 class Cluster(SQLModel, table=True):
@@ -122,3 +126,22 @@ class ClusterMember(SQLModel, table=True):
 
     cluster_id: str = Field(primary_key=True, foreign_key="cluster.cluster_id", max_length=64)
     group_id: str = Field(primary_key=True, foreign_key="group_state.group_id", max_length=256)
+
+
+class TextLabel(SQLModel, table=True):
+    """A reviewed text with its label: what ``groupscan train`` learns from besides the base corpus.
+
+    Rows come from moderators' decisions (the dashboard writes one per decided group name and description) and
+    from ``groupscan train --labels FILE``. Kept apart from decisions so a label survives a case being reopened.
+    """
+
+    __tablename__ = "text_label"
+    __table_args__ = (UniqueConstraint("text", "label", "source", name="uq_text_label"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(max_length=4000)
+    label: str = Field(max_length=32)
+    source: str = Field(max_length=64)
+    group_id: str | None = Field(default=None, max_length=256)
+    author: str | None = Field(default=None, max_length=128)
+    created_at: datetime

@@ -1,0 +1,93 @@
+"""Text model signal: the trained ONNX classifier on normalised names and descriptions.
+
+It complements the lexicon rather than replacing it: the lexicon explains itself term by term and catches the
+exact indicator words a deployer lists; the model catches paraphrases, other scripts and leftovers of obfuscation
+that no list spells out. Each model score is evidence only above ``min_probability`` and is scaled by the policy's
+``weight``, so a model that is unsure adds nothing, and every reason names the words that pushed it (occlusion).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from scanner.policy import TextModelPolicy
+from scanner.reasons import Reason
+from scanner.schema import GroupSnapshot
+from scanner.signals.base import ScanContext, SignalResult
+from scanner.signals.normalize import normalize
+from scanner.textmodel.model import DEFAULT_MODEL_DIR, TextModel
+
+FIELDS = ("name", "description")
+
+
+@lru_cache(maxsize=4)
+def load_text_model(path: str | None = None) -> TextModel:
+    """One loaded model per directory and process: ONNX sessions are costly to build and safe to share."""
+    return TextModel(Path(path) if path else DEFAULT_MODEL_DIR)
+
+
+def describe(field: str, category: str, probability: float, words: Sequence[tuple[str, float]]) -> str:
+    pushed = ", ".join(f"{w!r} (+{d:.2f})" for w, d in words)
+    tail = f"; the words that pushed it most: {pushed}" if pushed else ""
+    return f"The text model reads the {field} as {category.replace('_', ' ')} (p = {probability:.2f}){tail}."
+
+
+class TextModelSignal:
+    name = "text_model"
+
+    def __init__(self, policy: TextModelPolicy, model: TextModel | None = None, categories: Sequence[str] = ()):
+        self.policy = policy
+        self.model = model or load_text_model(policy.path)
+        self.version = self.model.version
+        self.categories = [c for c in self.model.labels if c != "benign" and (not categories or c in categories)]
+        self._explained: dict[tuple[str, str], list[tuple[str, float]]] = {}
+
+    def explain(self, text: str, category: str) -> list[tuple[str, float]]:
+        key = (text, category)
+        if key not in self._explained:
+            self._explained[key] = self.model.explain(text, category, self.policy.explain_top)
+        return self._explained[key]
+
+    def classify(self, texts: dict[str, str]) -> tuple[dict[str, float], dict[str, float], list[Reason]]:
+        """One group's fields (already normalised) -> (evidence per category, raw best probability per category,
+        reasons). Pure given the model."""
+        present = {f: t for f, t in texts.items() if t}
+        if not present:
+            return {}, {}, []
+        probs = self.model.predict(list(present.values()))
+        raw: dict[str, float] = {}
+        best_field: dict[str, str] = {}
+        for row, field in zip(probs, present, strict=True):
+            for category in self.categories:
+                p = float(row[self.model.labels.index(category)])
+                if p > raw.get(category, -1.0):
+                    raw[category], best_field[category] = p, field
+        scores: dict[str, float] = {}
+        reasons: list[Reason] = []
+        for category in self.categories:
+            p = raw[category]
+            if p < self.policy.min_probability:
+                continue
+            weight = self.policy.weight * p
+            field = best_field[category]
+            words = self.explain(present[field], category)
+            scores[category] = weight
+            reasons.append(Reason(self.name, f"{field}_model", ", ".join(w for w, _ in words) or present[field][:60],
+                                  category, weight, describe(field, category, p, words)))
+        return scores, raw, reasons
+
+    def score(self, snapshots: Sequence[GroupSnapshot], context: ScanContext) -> list[SignalResult]:
+        texts: list[dict[str, str]] = [{str(f): normalize(getattr(s, f)).text for f in self.policy.fields}
+                                       for s in snapshots]
+        # Score every distinct text of the batch in one model call; classify() then reads the cache.
+        self.model.predict([t for group in texts for t in group.values() if t])
+        results = []
+        for snapshot, group in zip(snapshots, texts, strict=True):
+            scores, raw, reasons = self.classify(group)
+            features: dict[str, object] = {"text_model_version": self.version}
+            if raw:
+                features["text_model"] = {c: round(p, 4) for c, p in raw.items() if p >= 0.01}
+            results.append(SignalResult(snapshot.group_id, self.name, scores, tuple(reasons), frozenset(), features))
+        return results
