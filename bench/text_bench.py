@@ -16,7 +16,7 @@ import resource
 import time
 from pathlib import Path
 
-from scanner.signals.normalize import normalize
+from scanner.signals.normalize import normalize, normalized_text
 from scanner.textmodel.corpus import read_corpus
 from scanner.textmodel.model import DEFAULT_MODEL_DIR, Encoder, TextModel
 
@@ -38,6 +38,8 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=40_000, help="distinct names to draw from")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--zipf", type=float, default=1.1,
+                        help="popularity exponent of names (1.1: a few names very common; 0.5: mostly distinct)")
     args = parser.parse_args()
 
     corpus = read_corpus(args.model / "base_corpus.tsv.gz")
@@ -61,20 +63,21 @@ def main() -> None:
     model.predict(sample[:32])
     started = time.perf_counter()
     model._run(sample)  # no cache
-    print(f"model (uncached, encoder + head): {_rate(len(sample), time.perf_counter() - started)}")
+    print(f"model (uncached): {_rate(len(sample), time.perf_counter() - started)}")
 
     fresh = TextModel(args.model)
-    names = realistic_names(pool, args.names, args.seed)
+    names = realistic_names(pool, args.names, args.seed, args.zipf)
     distinct = len(set(names))
     started = time.perf_counter()
-    normalized = [normalize(n).text for n in names]
+    normalized = [normalized_text(n) for n in names]
     middle = time.perf_counter()
     probs = fresh.predict(normalized)
     done = time.perf_counter()
     print(f"full text signal on {args.names:,} names ({distinct:,} distinct, {distinct / args.names:.0%}): "
           f"normalise {middle - started:.1f} s, model {done - middle:.1f} s, total {done - started:.1f} s = "
           f"{_rate(args.names, done - started)} effective")
-    print(f"flagged (any harm p >= 0.5): {float((probs[:, 1:] >= 0.5).any(axis=1).mean()):.2%} of the draw")
+    print(f"flagged (any harm p >= 0.5): {float((probs[:, 1:] >= 0.5).any(axis=1).mean()):.2%} of the draw "
+          "(the pool is the synthetic corpus, mostly harmful by design)")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     figures = args.model / "figures.json"
     if figures.is_file():

@@ -48,7 +48,8 @@ def default_signals(policy: Policy, lexicon: Lexicon | None = None) -> list[Sign
     if policy.signals.icon.enabled:
         signals.append(IconSignal(policy.signals.icon))
     if policy.signals.text_model.enabled:
-        signals.append(TextModelSignal(policy.signals.text_model, categories=list(policy.categories)))
+        signals.append(TextModelSignal(policy.signals.text_model, categories=list(policy.categories),
+                                       lexicon=lexicon))
     return signals
 
 

@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
         if policy.signals.text_model.enabled:
             try:
                 model = TextModelSignal(policy.signals.text_model, load_text_model(policy.signals.text_model.path),
-                                        categories=list(policy.categories))
+                                        categories=list(policy.categories), lexicon=lexicon)
             except TextModelError as error:
                 cli._fail(str(error))
         lines = raw.splitlines()

@@ -73,13 +73,20 @@ class ClusterScore:
 
 
 def top_category(scores: Mapping[str, float], policy: Policy) -> tuple[str | None, float]:
-    """The highest-scoring category; ties go to the more severe tier, then the name (deterministic)."""
+    """The category a case is handled under: the most severe category that reaches the review threshold (a group
+    at child_safety 0.91 and adult_content 0.98 is a P0 child-safety case, not a P2 adult one); below the
+    threshold, the highest-scoring category. Ties go to the more severe tier, then the name (deterministic)."""
     if not scores:
         return None, 0.0
-    best = min(
-        scores,
-        key=lambda c: (-round(scores[c], 9), TIER_ORDER.index(policy.categories[c].severity), c),
-    )
+
+    def tier(c: str) -> int:
+        return TIER_ORDER.index(policy.categories[c].severity)
+
+    reviewable = [c for c in scores if scores[c] >= policy.review_threshold]
+    if reviewable:
+        best = min(reviewable, key=lambda c: (tier(c), -round(scores[c], 9), c))
+    else:
+        best = min(scores, key=lambda c: (-round(scores[c], 9), tier(c), c))
     return best, scores[best]
 
 

@@ -60,6 +60,10 @@ def test_cluster_risk_rewards_corroboration():
 def test_tie_goes_to_the_more_severe_category():
     assert top_category({"scam": 0.7, "child_safety": 0.7}, POLICY) == ("child_safety", 0.7)
     assert top_category({}, POLICY) == (None, 0.0)
+    # Above the review threshold the most severe category wins, even with a lower score.
+    assert top_category({"adult_content": 0.98, "child_safety": 0.91}, POLICY) == ("child_safety", 0.91)
+    assert top_category({"adult_content": 0.98, "child_safety": 0.3}, POLICY) == ("adult_content", 0.98)
+    assert top_category({"scam": 0.4, "incitement": 0.2}, POLICY) == ("scam", 0.4)
 
 
 def test_cluster_context_follows_internal_share_and_evasion_raises_tier():

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from scanner.cli import app
 from scanner.policy import load_policy
 from scanner.signals.normalize import normalize
+from scanner.textmodel.classify import classify_names
 from scanner.textmodel.corpus import LABELS, _part, generate, read_corpus, write_corpus
 from scanner.textmodel.model import DEFAULT_MODEL_DIR, TextModel, TextModelError
 from scanner.textmodel.ngrams import char_ids, char_ngrams
@@ -65,6 +66,14 @@ def test_shipped_model_flags_indicator_names_and_not_ordinary_ones(shipped):
     assert shipped.labels[int(probs[2].argmax())] == "scam"
     benign = shipped.predict([normalize(t).text for t in ["family group", "cricket fans 2024", "परिवार"]])
     assert (benign.argmax(axis=1) == 0).all()
+
+
+def test_house_rules_are_not_read_as_minor_indicators():
+    # A bag of n-grams cannot read negation; the lexicon's exception phrases are removed before the model reads.
+    policy = load_policy(None)
+    rows = classify_names(["hot memes 18+ only, no minors", "minors 18+ paid"], policy)
+    assert "child_safety" not in rows[0]["flagged"] and rows[0]["model"]["child_safety"] < 0.2
+    assert rows[1]["categories"]["child_safety"] > rows[0]["categories"]["child_safety"]
 
 
 def test_predictions_are_cached_by_text(shipped):

@@ -16,7 +16,8 @@ from scanner.policy import TextModelPolicy
 from scanner.reasons import Reason
 from scanner.schema import GroupSnapshot
 from scanner.signals.base import ScanContext, SignalResult
-from scanner.signals.normalize import normalize
+from scanner.signals.lexicon import Lexicon, default_lexicon
+from scanner.signals.normalize import normalized_text
 from scanner.textmodel.model import DEFAULT_MODEL_DIR, TextModel
 
 FIELDS = ("name", "description")
@@ -37,8 +38,13 @@ def describe(field: str, category: str, probability: float, words: Sequence[tupl
 class TextModelSignal:
     name = "text_model"
 
-    def __init__(self, policy: TextModelPolicy, model: TextModel | None = None, categories: Sequence[str] = ()):
+    def __init__(self, policy: TextModelPolicy, model: TextModel | None = None, categories: Sequence[str] = (),
+                 lexicon: Lexicon | None = None):
         self.policy = policy
+        # The lexicon's exception phrases (house rules such as "no minors", "not for kids") are removed before
+        # the model reads a text: a bag of n-grams cannot read negation, and measured on the sample data it took
+        # "18+ only, no minors" for a child-safety name.
+        self.exceptions = (lexicon or default_lexicon()).exceptions
         self.model = model or load_text_model(policy.path)
         self.version = self.model.version
         self.categories = [c for c in self.model.labels if c != "benign" and (not categories or c in categories)]
@@ -50,10 +56,17 @@ class TextModelSignal:
             self._explained[key] = self.model.explain(text, category, self.policy.explain_top)
         return self._explained[key]
 
+    def prepare(self, text: str) -> str:
+        """Normalised text -> what the model reads: exception phrases blanked out."""
+        for pattern in self.exceptions:
+            if pattern.search(text):
+                text = " ".join(pattern.sub(" ", text).split())
+        return text
+
     def classify(self, texts: dict[str, str]) -> tuple[dict[str, float], dict[str, float], list[Reason]]:
         """One group's fields (already normalised) -> (evidence per category, raw best probability per category,
         reasons). Pure given the model."""
-        present = {f: t for f, t in texts.items() if t}
+        present = {f: p for f, t in texts.items() if t and (p := self.prepare(t))}
         if not present:
             return {}, {}, []
         probs = self.model.predict(list(present.values()))
@@ -79,10 +92,10 @@ class TextModelSignal:
         return scores, raw, reasons
 
     def score(self, snapshots: Sequence[GroupSnapshot], context: ScanContext) -> list[SignalResult]:
-        texts: list[dict[str, str]] = [{str(f): normalize(getattr(s, f)).text for f in self.policy.fields}
+        texts: list[dict[str, str]] = [{str(f): normalized_text(getattr(s, f)) for f in self.policy.fields}
                                        for s in snapshots]
         # Score every distinct text of the batch in one model call; classify() then reads the cache.
-        self.model.predict([t for group in texts for t in group.values() if t])
+        self.model.predict([self.prepare(t) for group in texts for t in group.values() if t])
         results = []
         for snapshot, group in zip(snapshots, texts, strict=True):
             scores, raw, reasons = self.classify(group)

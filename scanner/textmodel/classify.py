@@ -11,20 +11,22 @@ from collections.abc import Sequence
 from scanner.policy import Policy
 from scanner.scoring import noisy_or
 from scanner.signals.lexicon import Lexicon, default_lexicon, score_text
-from scanner.signals.normalize import normalize
+from scanner.signals.normalize import normalized_text
 from scanner.signals.text_model import TextModelSignal
 
 
 def classify_names(texts: Sequence[str], policy: Policy, lexicon: Lexicon | None = None,
                    model: TextModelSignal | None = None) -> list[dict]:
     """One dict per text: ``text, normalized, categories, flagged, reasons`` (the CLI contract) plus
-    ``model`` (raw model probabilities, benign included), ``lexicon`` and ``model_version``."""
+    ``model`` (raw model probabilities, benign included, of the text the model read: exception phrases such as
+    "no minors" removed), ``lexicon`` and ``model_version``."""
     lexicon = lexicon or default_lexicon()
     if model is None and policy.signals.text_model.enabled:
-        model = TextModelSignal(policy.signals.text_model, categories=list(policy.categories))
-    normalized = [normalize(t).text for t in texts]
-    raw_all = model.model.predict([n for n in normalized if n]) if model else None
-    by_text = dict(zip([n for n in normalized if n], raw_all, strict=True)) if raw_all is not None else {}
+        model = TextModelSignal(policy.signals.text_model, categories=list(policy.categories), lexicon=lexicon)
+    normalized = [normalized_text(t) for t in texts]
+    read = {n: model.prepare(n) for n in normalized if n} if model else {}
+    raw_all = model.model.predict(list(read.values())) if model else None
+    by_text = dict(zip(read, raw_all, strict=True)) if raw_all is not None else {}
     out = []
     for text, norm in zip(texts, normalized, strict=True):
         parts: dict[str, list[float]] = {}
@@ -36,7 +38,7 @@ def classify_names(texts: Sequence[str], policy: Policy, lexicon: Lexicon | None
             for category, value in lex_scores.items():
                 parts.setdefault(category, []).append(value)
         raw: dict[str, float] = {}
-        if model is not None and norm:
+        if model is not None and norm and read[norm]:
             scores, _, model_reasons = model.classify({"name": norm})
             reasons.extend(model_reasons)
             for category, value in scores.items():
