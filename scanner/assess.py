@@ -144,8 +144,15 @@ def assess(
         if progress:
             progress("signals", min(start + batch_size, len(snapshots)), len(snapshots))
     pdq_by_group = {g: str(f["pdq"]) for g, f in features.items() if f.get("pdq")}
+    # Rotations and flips of icons hashed here (upstream hashes come without them).
+    variants: dict[str, tuple[str, ...]] = {}
+    for f in features.values():
+        dihedral = f.get("pdq_dihedral")
+        if f.get("pdq") and isinstance(dihedral, list):
+            variants[str(f["pdq"])] = tuple(str(h) for h in dihedral)
     if policy.signals.hash_banks.enabled and banks:
-        for result in bank_results(group_ids, pdq_by_group, banks, policy.signals.hash_banks.match_weight):
+        for result in bank_results(group_ids, pdq_by_group, banks, policy.signals.hash_banks.match_weight,
+                                   variants):
             per_group[result.group_id].append(result)
             features[result.group_id].update(result.features)
     for result in succession_results(states):
@@ -154,7 +161,7 @@ def assess(
     timings["signals"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    projection, families = project(states, pdq_by_group, policy.graph)
+    projection, families = project(states, pdq_by_group, policy.graph, variants)
     if policy.graph.enabled:
         found = backend.communities(projection, policy.graph.community.resolution, policy.graph.community.seed)
     else:

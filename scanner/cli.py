@@ -32,6 +32,7 @@ from scanner.pipeline import ScanSummary, run_scan
 from scanner.policy import Policy, PolicyError, load_policy
 from scanner.signals.hashbank import HashBank, HashBankError, read_bank
 from scanner.signals.lexicon import Lexicon, LexiconError, load_lexicon
+from scanner.signals.pdq import IconError, hash_icon_file
 from scanner.signals.text_model import load_text_model
 from scanner.sources import SourceError, resolve
 from scanner.store.db import ENV_VARIABLE, open_database
@@ -435,6 +436,45 @@ def _print_eval(result: dict, show_names: bool) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+@app.command(name="hash-icons")
+def hash_icons(
+    path: Annotated[Path, typer.Argument(help="An image file, or a folder of images (not recursive).")],
+    as_json: JsonOption = False,
+    max_pixels: Annotated[int, typer.Option(help="Refuse images with more pixels than this.")] = 4_000_000,
+    max_bytes: Annotated[int, typer.Option(help="Refuse files larger than this.")] = 5_000_000,
+) -> None:
+    """PDQ hashes of icons, with the eight dihedral (rotated and mirrored) hashes.
+
+    With --json, prints an array with, per file, {"path", "sha256", "pdq", "quality", "pdq_dihedral": [8 hex],
+    "width", "height"}, or {"path", "error"} for a file that cannot be hashed (a stable contract).
+    """
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+    elif path.is_file():
+        files = [path]
+    else:
+        _fail(f"{path}: no such file or folder")
+        return
+    rows: list[dict] = []
+    for file in files:
+        try:
+            found = hash_icon_file(file, max_bytes=max_bytes, max_pixels=max_pixels)
+        except IconError as error:
+            rows.append({"path": str(file), "error": str(error)})
+            continue
+        rows.append({"path": str(file), "sha256": found.sha256, "pdq": found.pdq, "quality": found.quality,
+                     "pdq_dihedral": list(found.dihedral), "width": found.width, "height": found.height})
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table(title=f"{len(rows)} files, {sum('error' in r for r in rows)} not hashed")
+    for column in ("path", "pdq / error", "quality"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(escape(row["path"]), escape(row.get("pdq") or row["error"]), str(row.get("quality", "")))
+    console.print(table)
 
 
 def _register_text_commands() -> None:

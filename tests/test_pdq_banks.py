@@ -43,6 +43,57 @@ def test_threshold_is_inclusive():
     assert BruteForceIndex([b]).range_search([a], 4) == [(0, 0, 4)]
 
 
+def test_rotated_and_mirrored_copies_match_through_dihedral_hashes(shared_eval):
+    folder = shared_eval / "pdq"
+    original = hash_icon_file(folder / "dih--bridge-1-original.jpg", max_pixels=50_000_000)
+    assert len(original.dihedral) == 8 and original.dihedral[0] == original.pdq
+    copies = [hash_icon_file(p, max_pixels=50_000_000) for p in sorted(folder.glob("dih--*.jpg"))]
+    assert len(copies) == 8
+    for copy in copies:
+        assert min(hamming(copy.pdq, v) for v in original.dihedral) <= 31
+    rotated = [c for c in copies if hamming(c.pdq, original.pdq) > 31]
+    assert len(rotated) == 7  # without the dihedral hashes, all but the original itself would be missed
+    bank = tmp_bank([original.pdq])
+    queries = [c.pdq for c in copies]
+    assert len(match_banks([bank], queries)) == 1
+    variants = {c.pdq: c.dihedral for c in copies}
+    assert sorted(m.query for m in match_banks([bank], queries, variants)) == list(range(8))
+    # and as near-duplicate icons across groups
+    pairs = near_duplicate_pairs([original.pdq, *[c.pdq for c in rotated]], 31,
+                                 {original.pdq: original.dihedral, **variants})
+    assert {(0, j) for j in range(1, 8)} <= {(i, j) for i, j, _ in pairs}
+    assert not near_duplicate_pairs([original.pdq, rotated[0].pdq], 31)
+
+
+def tmp_bank(hashes):
+    from scanner.signals.hashbank import BankEntry, HashBank
+
+    return HashBank("test", "child_safety", 31, tuple(BankEntry(h, i + 1) for i, h in enumerate(hashes)), "test")
+
+
+def test_hash_icons_json_contract(shared_eval, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    folder = tmp_path / "icons"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes((shared_eval / "pdq" / "dih--bridge-5-flipx.jpg").read_bytes())
+    (folder / "broken.png").write_bytes(b"not an image")
+    result = CliRunner().invoke(app, ["hash-icons", str(folder), "--json", "--max-pixels", "50000000"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["path"].rsplit("/", 1)[1] for r in rows] == ["a.jpg", "broken.png"]
+    good, bad = rows
+    assert {"path", "sha256", "pdq", "quality", "pdq_dihedral"} <= set(good)
+    assert len(good["pdq_dihedral"]) == 8 and good["pdq_dihedral"][0] == good["pdq"] and len(good["pdq"]) == 64
+    assert set(bad) == {"path", "error"} and "not a readable image" in bad["error"]
+    missing = CliRunner().invoke(app, ["hash-icons", str(tmp_path / "nope")])
+    assert missing.exit_code == 2
+
+
 def test_edited_photos_stay_within_match_distance(shared_eval):
     folder = shared_eval / "pdq"
     original = hash_icon_file(folder / "bridge-mods--aaa-orig.jpg", max_pixels=50_000_000)

@@ -12,7 +12,7 @@ bots or default icons, and add nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -83,7 +83,8 @@ def _clique(projection: Projection, members: list[int], kind: str, weight: float
             projection.add(members[a], members[b], kind, share)
 
 
-def icon_families(pdq_by_group: Mapping[str, str], radius: int) -> dict[str, int]:
+def icon_families(pdq_by_group: Mapping[str, str], radius: int,
+                  variants: Mapping[str, Sequence[str]] | None = None) -> dict[str, int]:
     """Group id -> icon family id, where a family is a connected set of near-duplicate icons (identical
     included). Groups without a hash have no family."""
     hashes = sorted(set(pdq_by_group.values()))
@@ -95,14 +96,15 @@ def icon_families(pdq_by_group: Mapping[str, str], radius: int) -> dict[str, int
             x = parent[x]
         return x
 
-    for i, j, _ in near_duplicate_pairs(hashes, radius):
+    for i, j, _ in near_duplicate_pairs(hashes, radius, variants):
         parent[find(i)] = find(j)
     position = {h: i for i, h in enumerate(hashes)}
     return {g: find(position[h]) for g, h in pdq_by_group.items()}
 
 
 def project(
-    states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str], policy: GraphPolicy
+    states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str], policy: GraphPolicy,
+    variants: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[Projection, dict[str, int]]:
     """The weighted group projection, and the icon family of each group that has an icon hash."""
     groups = list(states)
@@ -127,7 +129,7 @@ def project(
             continue
         _clique(projection, members, "shared_admin", weights.shared_admin)
 
-    families = icon_families(pdq_by_group, policy.near_duplicate_radius)
+    families = icon_families(pdq_by_group, policy.near_duplicate_radius, variants)
     by_family: dict[int, list[int]] = defaultdict(list)
     for gid, family in families.items():
         by_family[family].append(index[gid])
@@ -140,7 +142,8 @@ def project(
 
 
 def typed_graph(
-    states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str], radius: int
+    states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str], radius: int,
+    variants: Mapping[str, Sequence[str]] | None = None,
 ) -> nx.MultiDiGraph:
     """The typed graph for people and exports: nodes ``group:``, ``admin:``, ``icon:``, ``link:``; edges
     ``links_to`` (group -> group, or group -> link when no known group owns it), ``owns_link``, ``admin_of``,
@@ -169,6 +172,6 @@ def typed_graph(
             graph.add_edge(group_node(gid), target, kind="links_to",
                            first_seen=utc_iso(seen.first), last_seen=utc_iso(seen.last))
     hashes = sorted(set(pdq_by_group.values()))
-    for i, j, distance in near_duplicate_pairs(hashes, radius):
+    for i, j, distance in near_duplicate_pairs(hashes, radius, variants):
         graph.add_edge(f"icon:{hashes[i]}", f"icon:{hashes[j]}", kind="near_duplicate_icon", distance=distance)
     return graph

@@ -11,7 +11,7 @@ and a silently skipped line is a silently missed match.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,26 +115,57 @@ class FaissIndex:
         return sorted(found)
 
 
-def match_banks(banks: Sequence[HashBank], queries: Sequence[str]) -> list[Match]:
-    """All matches of ``queries`` against the enabled banks, each within its bank's threshold."""
-    matches = []
+def match_banks(banks: Sequence[HashBank], queries: Sequence[str],
+                variants: Mapping[str, Sequence[str]] | None = None) -> list[Match]:
+    """All matches of ``queries`` against the enabled banks, each within its bank's threshold. With
+    ``variants``, each query is also tried rotated and mirrored; a match keeps the nearest variant's distance."""
+    expanded, owner = expand_queries(queries, variants)
+    matches: list[Match] = []
     for bank in banks:
         if not bank.enabled or not bank.entries:
             continue
         index = FaissIndex([e.pdq for e in bank.entries])
-        for qi, ei, distance in index.range_search(queries, bank.threshold):
-            matches.append(Match(qi, bank.name, ei, distance))
+        best: dict[tuple[int, int], int] = {}
+        for q, ei, distance in index.range_search(expanded, bank.threshold):
+            key = (owner[q], ei)
+            if key not in best or distance < best[key]:
+                best[key] = distance
+        matches.extend(Match(qi, bank.name, ei, d) for (qi, ei), d in sorted(best.items()))
     return matches
 
 
-def near_duplicate_pairs(hashes: Sequence[str], radius: int) -> list[tuple[int, int, int]]:
-    """Pairs (i, j, distance) with i < j and Hamming distance <= radius: the near-duplicate icon edges."""
+def expand_queries(hashes: Sequence[str], variants: Mapping[str, Sequence[str]] | None) -> tuple[list[str], list[int]]:
+    """Every query hash with its dihedral variants (when known), and for each the index of the hash it stands for."""
+    queries: list[str] = []
+    owner: list[int] = []
+    for i, h in enumerate(hashes):
+        for v in (variants or {}).get(h) or (h,):
+            queries.append(v)
+            owner.append(i)
+    return queries, owner
+
+
+def near_duplicate_pairs(hashes: Sequence[str], radius: int,
+                         variants: Mapping[str, Sequence[str]] | None = None) -> list[tuple[int, int, int]]:
+    """Pairs (i, j, distance) with i < j and Hamming distance <= radius: the near-duplicate icon edges. With
+    ``variants`` (hash -> its eight dihedral hashes), a rotated or mirrored copy counts too, at the distance of
+    the nearest variant."""
     index = FaissIndex(hashes)
-    return [(i, j, d) for i, j, d in index.range_search(hashes, radius) if i < j]
+    queries, owner = expand_queries(hashes, variants)
+    best: dict[tuple[int, int], int] = {}
+    for q, j, d in index.range_search(queries, radius):
+        i = owner[q]
+        if i == j:
+            continue
+        key = (min(i, j), max(i, j))
+        if key not in best or d < best[key]:
+            best[key] = d
+    return [(i, j, d) for (i, j), d in sorted(best.items())]
 
 
 def bank_results(
-    group_ids: Sequence[str], pdq_by_group: dict[str, str], banks: Sequence[HashBank], match_weight: float
+    group_ids: Sequence[str], pdq_by_group: dict[str, str], banks: Sequence[HashBank], match_weight: float,
+    variants: Mapping[str, Sequence[str]] | None = None,
 ):
     """Hash-list hits as signal results: one per group with a match, the closest match per bank a reason.
     A hit's weight falls a little with distance (distance 0 is the bank's full weight)."""
@@ -142,7 +173,7 @@ def bank_results(
     from scanner.signals.base import SignalResult
 
     queried = [g for g in group_ids if g in pdq_by_group]
-    matches = match_banks(banks, [pdq_by_group[g] for g in queried])
+    matches = match_banks(banks, [pdq_by_group[g] for g in queried], variants)
     by_bank = {b.name: b for b in banks}
     best: dict[tuple[str, str], Match] = {}
     for match in matches:

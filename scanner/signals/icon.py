@@ -55,6 +55,7 @@ class IconSignal:
                 features.update(icon_sha256=result.sha256, pdq_quality=result.quality)
                 if result.quality >= self.policy.min_pdq_quality:
                     features["pdq"] = result.pdq
+                    features["pdq_dihedral"] = list(result.dihedral)
                 else:
                     features["icon_error"] = f"PDQ quality {result.quality} below {self.policy.min_pdq_quality}"
         if "pdq" not in features and upstream is not None and upstream.pdq:

@@ -32,6 +32,10 @@ class IconHash:
     quality: int
     width: int
     height: int
+    # The hashes of the image's eight rotations and flips (the first is ``pdq``): a re-uploaded icon is often
+    # rotated or mirrored, and comparing against all eight catches it (measured on ThreatExchange's dih-- photos:
+    # 106 to 128 bits from the original by the plain hash, 0 to 8 by the nearest dihedral hash).
+    dihedral: tuple[str, ...] = ()
 
 
 def bits_to_hex(bits: np.ndarray) -> str:
@@ -47,6 +51,11 @@ def hex_to_bytes(pdq_hex: str) -> np.ndarray:
 
 def hamming(a: str, b: str) -> int:
     return int(np.unpackbits(hex_to_bytes(a) ^ hex_to_bytes(b)).sum())
+
+
+def dihedral_distance(variants: tuple[str, ...] | list[str], other: str) -> int:
+    """Distance from an image (its eight dihedral hashes) to a hash: the nearest of the eight."""
+    return min(hamming(v, other) for v in variants)
 
 
 def load_rgb(data: bytes, max_pixels: int) -> np.ndarray:
@@ -75,8 +84,9 @@ def load_rgb(data: bytes, max_pixels: int) -> np.ndarray:
 
 def hash_icon_bytes(data: bytes, max_pixels: int = 4_000_000) -> IconHash:
     rgb = load_rgb(data, max_pixels)
-    bits, quality = pdqhash.compute(rgb)
-    return IconHash(hashlib.sha256(data).hexdigest(), bits_to_hex(bits), int(quality), rgb.shape[1], rgb.shape[0])
+    hashes, quality = pdqhash.compute_dihedral(rgb)
+    dihedral = tuple(bits_to_hex(bits) for bits in hashes)
+    return IconHash(hashlib.sha256(data).hexdigest(), dihedral[0], int(quality), rgb.shape[1], rgb.shape[0], dihedral)
 
 
 def hash_icon_file(path: Path, max_bytes: int = 5_000_000, max_pixels: int = 4_000_000) -> IconHash:

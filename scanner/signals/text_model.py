@@ -66,7 +66,7 @@ class TextModelSignal:
     def classify(self, texts: dict[str, str]) -> tuple[dict[str, float], dict[str, float], list[Reason]]:
         """One group's fields (already normalised) -> (evidence per category, raw best probability per category,
         reasons). Pure given the model."""
-        present = {f: p for f, t in texts.items() if t and (p := self.prepare(t))}
+        present = {f: read for f, t in texts.items() if t and (read := self.prepare(t))}
         if not present:
             return {}, {}, []
         probs = self.model.predict(list(present.values()))
