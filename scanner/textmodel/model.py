@@ -170,14 +170,20 @@ class TextModel:
 
     def explain(self, text: str, label: str, top: int = 3) -> list[tuple[str, float]]:
         """Which words of ``text`` pushed ``label`` up: drop each word in turn and see how far the probability
-        falls (occlusion). Returns up to ``top`` (word, drop) pairs, largest drop first, drops above 0.02 only."""
+        falls (occlusion). Returns up to ``top`` (word, effect) pairs, largest first, effects above 0.02 only.
+
+        When the words are redundant (several each enough alone), no single drop moves a saturated probability;
+        then each word is scored alone instead, and the effect is that word's own probability."""
         words = text.split()
         if not words:
             return []
         column = self.labels.index(label)
         variants = [" ".join(words[:i] + words[i + 1:]) for i in range(len(words))]
-        probs = self._run([text, *variants])
+        probs = self._run([text, *variants, *words])
         base = float(probs[0, column])
         drops = [(words[i], base - float(probs[i + 1, column])) for i in range(len(words))]
-        drops = [(w, d) for w, d in drops if d > 0.02]
-        return sorted(drops, key=lambda item: -item[1])[:top]
+        found = [(w, d) for w, d in drops if d > 0.02]
+        if not found:
+            alone = probs[len(words) + 1:, column]
+            found = [(w, float(p)) for w, p in zip(words, alone, strict=True) if p > 0.1]
+        return sorted(found, key=lambda item: -item[1])[:top]
