@@ -89,6 +89,7 @@ def _banks(location: Path, explicit: list[Path] | None, auto: bool, policy: Poli
     folder = location if location.is_dir() else location.parent
     paths = list(explicit or [])
     if auto and (folder / "hashlists").is_dir():
+        # *.negative.pdq files are negative banks (known benign look-alikes), see read_bank.
         paths += sorted(p for p in (folder / "hashlists").iterdir() if p.suffix in {".pdq", ".txt"})
     settings = policy.signals.hash_banks
     try:

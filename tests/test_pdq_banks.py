@@ -164,3 +164,32 @@ def test_animated_image_hashes_its_first_frame():
     first = io.BytesIO()
     frames[0].save(first, format="GIF")
     assert hash_icon_bytes(buffer.getvalue()).pdq == hash_icon_bytes(first.getvalue()).pdq
+
+
+def _flip(pdq_hex: str, bits: range) -> str:
+    value = int(pdq_hex, 16)
+    for bit in bits:
+        value ^= 1 << bit
+    return f"{value:064x}"
+
+
+def test_a_negative_bank_suppresses_hits_nearer_to_a_benign_look_alike(tmp_path):
+    from scanner.signals.hashbank import bank_results
+
+    base = f"{random.Random(5).getrandbits(256):064x}"
+    known_bad = base
+    benign_look_alike = _flip(base, range(0, 25))
+    (tmp_path / "bad.pdq").write_text(f"{known_bad}\n", encoding="utf-8")
+    (tmp_path / "memes.negative.pdq").write_text(f"pdq {benign_look_alike}\n", encoding="utf-8")
+    bad = read_bank(tmp_path / "bad.pdq", "child_safety", 31)
+    negative = read_bank(tmp_path / "memes.negative.pdq", "child_safety", 31)
+    assert negative.negative and not bad.negative
+    near_benign = _flip(base, range(0, 22))  # 22 bits from the bad entry, 3 from the benign look-alike
+    near_bad = _flip(base, range(0, 3))  # 3 from the bad entry, 22 from the look-alike
+    results = {r.group_id: r for r in bank_results(["g1", "g2"], {"g1": near_benign, "g2": near_bad},
+                                                   [bad, negative], 0.95)}
+    assert results["g1"].scores == {} and results["g1"].features["bank_suppressed"] == ["bad"]
+    assert results["g2"].scores["child_safety"] > 0.8 and results["g2"].features["bank_hits"] == ["bad"]
+    # without the negative bank, g1 would have been a hit
+    alone = {r.group_id: r for r in bank_results(["g1"], {"g1": near_benign}, [bad], 0.95)}
+    assert alone["g1"].scores["child_safety"] > 0.6

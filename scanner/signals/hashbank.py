@@ -39,6 +39,9 @@ class HashBank:
     entries: tuple[BankEntry, ...]
     source: str
     enabled: bool = True
+    # A negative bank lists known benign look-alikes (a popular meme, a default avatar): an icon nearer to one
+    # of them than to a positive entry is not a hit, whatever the positive distance.
+    negative: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,13 @@ class Match:
     distance: int
 
 
-def read_bank(path: Path, category: str, threshold: int, name: str | None = None) -> HashBank:
+NEGATIVE_SUFFIX = ".negative"
+
+
+def read_bank(path: Path, category: str, threshold: int, name: str | None = None,
+              negative: bool | None = None) -> HashBank:
+    """A plain PDQ list (one hash per line, or ``pdq HASH``; ``#`` comments). A file named ``*.negative.pdq`` is
+    a negative bank unless ``negative`` says otherwise."""
     entries = []
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
@@ -71,7 +80,10 @@ def read_bank(path: Path, category: str, threshold: int, name: str | None = None
         except ValueError:
             raise HashBankError(f"{path}:{number}: not a PDQ hash: {raw.strip()[:80]!r}") from None
         entries.append(BankEntry(value, number))
-    return HashBank(name or Path(path).stem, category, threshold, tuple(entries), str(path))
+    stem = Path(path).stem
+    if negative is None:
+        negative = stem.endswith(NEGATIVE_SUFFIX)
+    return HashBank(name or stem, category, threshold, tuple(entries), str(path), negative=negative)
 
 
 def _matrix(hashes: Sequence[str]) -> np.ndarray:
@@ -175,9 +187,21 @@ def bank_results(
     queried = [g for g in group_ids if g in pdq_by_group]
     matches = match_banks(banks, [pdq_by_group[g] for g in queried], variants)
     by_bank = {b.name: b for b in banks}
-    best: dict[tuple[str, str], Match] = {}
+    nearest_benign: dict[str, int] = {}
     for match in matches:
-        key = (queried[match.query], match.bank)
+        if by_bank[match.bank].negative:
+            group_id = queried[match.query]
+            nearest_benign[group_id] = min(nearest_benign.get(group_id, match.distance), match.distance)
+    best: dict[tuple[str, str], Match] = {}
+    suppressed: dict[str, list[str]] = {}
+    for match in matches:
+        group_id = queried[match.query]
+        if by_bank[match.bank].negative:
+            continue
+        if group_id in nearest_benign and nearest_benign[group_id] <= match.distance:
+            suppressed.setdefault(group_id, []).append(match.bank)
+            continue
+        key = (group_id, match.bank)
         if key not in best or match.distance < best[key].distance:
             best[key] = match
     per_group: dict[str, list[Match]] = {}
@@ -199,4 +223,8 @@ def bank_results(
             ))
         results.append(SignalResult(group_id, "hash_bank", scores, tuple(reasons),
                                     features={"bank_hits": [m.bank for m in group_matches]}))
+    for group_id in sorted(set(suppressed) - set(per_group)):
+        # Recorded, not scored: a moderator can still see that a positive entry was near.
+        results.append(SignalResult(group_id, "hash_bank", {}, (), features={
+            "bank_suppressed": sorted(set(suppressed[group_id])), "nearest_benign_distance": nearest_benign[group_id]}))
     return results
