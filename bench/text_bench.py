@@ -16,7 +16,7 @@ import resource
 import time
 from pathlib import Path
 
-from scanner.signals.normalize import normalize, normalized_text
+from scanner.signals.normalize import normalize
 from scanner.textmodel.corpus import read_corpus
 from scanner.textmodel.model import DEFAULT_MODEL_DIR, Encoder, TextModel
 
@@ -69,7 +69,7 @@ def main() -> None:
     names = realistic_names(pool, args.names, args.seed, args.zipf)
     distinct = len(set(names))
     started = time.perf_counter()
-    normalized = [normalized_text(n) for n in names]
+    normalized = [normalize(n).text for n in names]
     middle = time.perf_counter()
     probs = fresh.predict(normalized)
     done = time.perf_counter()

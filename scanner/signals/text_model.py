@@ -17,7 +17,7 @@ from scanner.reasons import Reason
 from scanner.schema import GroupSnapshot
 from scanner.signals.base import ScanContext, SignalResult
 from scanner.signals.lexicon import Lexicon, default_lexicon
-from scanner.signals.normalize import normalized_text
+from scanner.signals.normalize import normalize
 from scanner.textmodel.model import DEFAULT_MODEL_DIR, TextModel
 
 FIELDS = ("name", "description")
@@ -92,7 +92,7 @@ class TextModelSignal:
         return scores, raw, reasons
 
     def score(self, snapshots: Sequence[GroupSnapshot], context: ScanContext) -> list[SignalResult]:
-        texts: list[dict[str, str]] = [{str(f): normalized_text(getattr(s, f)) for f in self.policy.fields}
+        texts: list[dict[str, str]] = [{str(f): normalize(getattr(s, f)).text for f in self.policy.fields}
                                        for s in snapshots]
         # Score every distinct text of the batch in one model call; classify() then reads the cache.
         self.model.predict([self.prepare(t) for group in texts for t in group.values() if t])

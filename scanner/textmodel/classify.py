@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from scanner.policy import Policy
 from scanner.scoring import noisy_or
 from scanner.signals.lexicon import Lexicon, default_lexicon, score_text
-from scanner.signals.normalize import normalized_text
+from scanner.signals.normalize import normalize
 from scanner.signals.text_model import TextModelSignal
 
 
@@ -23,7 +23,7 @@ def classify_names(texts: Sequence[str], policy: Policy, lexicon: Lexicon | None
     lexicon = lexicon or default_lexicon()
     if model is None and policy.signals.text_model.enabled:
         model = TextModelSignal(policy.signals.text_model, categories=list(policy.categories), lexicon=lexicon)
-    normalized = [normalized_text(t) for t in texts]
+    normalized = [normalize(t).text for t in texts]
     read = {n: model.prepare(n) for n in normalized if n} if model else {}
     raw_all = model.model.predict(list(read.values())) if model else None
     by_text = dict(zip(read, raw_all, strict=True)) if raw_all is not None else {}
