@@ -28,7 +28,7 @@ from scanner.signals.base import ScanContext
 from scanner.signals.hashbank import HashBank
 from scanner.signals.lexicon import Lexicon
 from scanner.sources import resolve
-from scanner.store.models import Cluster, ClusterMember, Group, RejectedRecord, ScanRun, Snapshot
+from scanner.store.models import Cluster, ClusterMember, Group, IconThumbnail, RejectedRecord, ScanRun, Snapshot
 
 BATCH = 1000
 
@@ -215,6 +215,24 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
     return len(inserts) + len(updates)
 
 
+def store_thumbnails(engine: Engine, signals: Sequence[object], policy: Policy, scan_id: int) -> int:
+    """Store the moderator-safe thumbnails of icons seen for the first time (one transaction). Returns how many."""
+    made: dict[str, bytes] = {}
+    for signal in signals:
+        made.update(getattr(signal, "thumbnails", {}))
+    made = {sha: png for sha, png in made.items() if png}
+    if not made:
+        return 0
+    with Session(engine) as session, session.begin():
+        known = set(session.exec(select(IconThumbnail.icon_sha256)).all())
+        rows = [dict(icon_sha256=sha, png=png, size=policy.signals.icon.thumbnail_size,
+                     blur=policy.signals.icon.thumbnail_blur, created_scan_id=scan_id)
+                for sha, png in sorted(made.items()) if sha not in known]
+        if rows:
+            session.execute(insert(IconThumbnail), rows)
+    return len(rows)
+
+
 def run_scan(
     engine: Engine,
     location: Path,
@@ -252,6 +270,7 @@ def run_scan(
 
         started = time.perf_counter()
         summary.groups_changed = persist(engine, assessment, states, scan_id)
+        store_thumbnails(engine, signals, policy, scan_id)
         summary.timings["persist"] = time.perf_counter() - started
         summary.groups = len(assessment.groups)
         summary.clusters = len(assessment.clusters)

@@ -69,6 +69,10 @@ class IconPolicy(_Model):
     min_pdq_quality: int = Field(ge=0, le=100)
     max_image_bytes: int = Field(gt=0)
     max_image_pixels: int = Field(gt=0)
+    # Moderator-safe thumbnails, stored per icon for the dashboard: longest side in pixels and blur radius at
+    # that size.
+    thumbnail_size: int = Field(default=96, ge=16, le=512)
+    thumbnail_blur: float = Field(default=6.0, ge=0, le=50)
 
 
 class TextModelPolicy(_Model):

@@ -193,3 +193,42 @@ def test_a_negative_bank_suppresses_hits_nearer_to_a_benign_look_alike(tmp_path)
     # without the negative bank, g1 would have been a hit
     alone = {r.group_id: r for r in bank_results(["g1"], {"g1": near_benign}, [bad], 0.95)}
     assert alone["g1"].scores["child_safety"] > 0.6
+
+
+def test_scans_store_one_blurred_greyscale_thumbnail_per_icon(tmp_path):
+    import numpy as np
+
+    from scanner.pipeline import run_scan
+    from scanner.policy import load_policy
+    from scanner.signals.pdq import load_rgb
+    from scanner.store.db import open_database
+    from scanner.store.queries import group_dicts, icon_thumbnail
+    from tests.conftest import snapshot, write_jsonl
+
+    rng = np.random.default_rng(3)
+    (tmp_path / "icons").mkdir()
+    for name in ("a", "b"):
+        pixels = (rng.random((200, 160, 3)) * 255).astype("uint8")  # sharp noise: high-frequency detail
+        Image.fromarray(pixels).save(tmp_path / "icons" / f"{name}.png")
+    records = [snapshot(f"g{i}", icon={"path": f"icons/{'a' if i < 2 else 'b'}.png"}) for i in range(3)]
+    data = write_jsonl(tmp_path / "groups.jsonl", records)
+    engine = open_database(str(tmp_path / "t.db"))
+    policy = load_policy(None)
+    run_scan(engine, data, policy)
+    run_scan(engine, data, policy)  # a rescan stores nothing twice
+    shas = {g["icon_sha256"] for g in group_dicts(engine)}
+    assert len(shas) == 2
+    for sha in shas:
+        png = icon_thumbnail(engine, sha)
+        assert png is not None
+        image = Image.open(io.BytesIO(png))
+        assert image.mode == "L" and max(image.size) == 96
+        grey = load_rgb(png, 10_000_000)[:, :, 0].astype(float)
+        assert np.abs(np.diff(grey, axis=1)).mean() < 3  # blurred: neighbouring pixels barely differ
+    from sqlmodel import Session, select
+
+    from scanner.store.models import IconThumbnail
+
+    with Session(engine) as session:
+        assert len(session.exec(select(IconThumbnail)).all()) == 2
+    assert icon_thumbnail(engine, "0" * 64) is None

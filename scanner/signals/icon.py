@@ -25,6 +25,8 @@ class IconSignal:
     def __init__(self, policy: IconPolicy) -> None:
         self.policy = policy
         self._cache: dict[tuple[Path, int, int], IconHash | IconError] = {}
+        # icon sha256 -> moderator-safe thumbnail (blurred greyscale PNG); the pipeline stores new ones.
+        self.thumbnails: dict[str, bytes] = {}
 
     def _hash(self, path: Path) -> IconHash | IconError:
         try:
@@ -34,7 +36,10 @@ class IconSignal:
             return IconError(f"icon file unreadable: {error.strerror}")
         if key not in self._cache:
             try:
-                self._cache[key] = hash_icon_file(path, self.policy.max_image_bytes, self.policy.max_image_pixels)
+                found = hash_icon_file(path, self.policy.max_image_bytes, self.policy.max_image_pixels,
+                                       self.policy.thumbnail_size, self.policy.thumbnail_blur)
+                self.thumbnails[found.sha256] = found.thumbnail
+                self._cache[key] = found
             except IconError as error:
                 self._cache[key] = error
         return self._cache[key]

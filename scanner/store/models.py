@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -145,3 +145,16 @@ class TextLabel(SQLModel, table=True):
     group_id: str | None = Field(default=None, max_length=256)
     author: str | None = Field(default=None, max_length=128)
     created_at: datetime
+
+
+class IconThumbnail(SQLModel, table=True):
+    """A moderator-safe thumbnail (small, blurred, greyscale PNG) per icon, made once when the icon is first
+    hashed. The dashboard shows this by default; the original file is shown only on an audited reveal."""
+
+    __tablename__ = "icon_thumbnail"
+
+    icon_sha256: str = Field(primary_key=True, max_length=64)
+    png: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    size: int
+    blur: float
+    created_scan_id: int = Field(foreign_key="scan_run.id")

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from scanner.store.models import Cluster, ClusterMember, Group, RejectedRecord, ScanRun, Snapshot
+from scanner.store.models import Cluster, ClusterMember, Group, IconThumbnail, RejectedRecord, ScanRun, Snapshot
 
 _SEVERITY_RANK = {"P0": 0, "P1": 1, "P2": 2, "P3": 3, None: 9}
 
@@ -146,3 +146,10 @@ def group_detail(engine: Engine, group_id: str) -> dict | None:
         previous = payload
     detail["timeline"] = timeline
     return detail
+
+
+def icon_thumbnail(engine: Engine, icon_sha256: str) -> bytes | None:
+    """The moderator-safe (blurred, greyscale) PNG of an icon, or None if none was made."""
+    with Session(engine) as session:
+        row = session.get(IconThumbnail, icon_sha256)
+        return bytes(row.png) if row else None
