@@ -26,6 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from scanner.banks import load_banks
 from scanner.evaluation import group_metrics, network_metrics, public_names_metrics, read_labels
 from scanner.export import NotFound, cluster_graph, write_graphml
 from scanner.pipeline import ScanSummary, run_scan
@@ -180,6 +181,7 @@ def scan(
     except SourceError as error:
         _fail(str(error))
     engine = open_database(db)
+    banks = banks + load_banks(engine)  # banks imported with `groupscan hashlist import`, enabled ones
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=errors, transient=True, disable=as_json) as bar:
         tasks: dict[str, TaskID] = {}
@@ -479,9 +481,11 @@ def hash_icons(
 
 
 def _register_text_commands() -> None:
+    from scanner.cli_banks import register as register_banks
     from scanner.cli_text import register
 
     register(app)
+    register_banks(app)
 
 
 _register_text_commands()

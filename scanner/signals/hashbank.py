@@ -29,6 +29,7 @@ class HashBankError(ValueError):
 class BankEntry:
     pdq: str
     line: int
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,46 @@ def read_bank(path: Path, category: str, threshold: int, name: str | None = None
     if negative is None:
         negative = stem.endswith(NEGATIVE_SUFFIX)
     return HashBank(name or stem, category, threshold, tuple(entries), str(path), negative=negative)
+
+
+def read_bank_csv(path: Path, category: str, threshold: int, name: str | None = None,
+                  negative: bool = False) -> HashBank:
+    """A CSV hash list with a header: a ``pdq`` (or ``hash``) column, and optionally ``label`` (stored with each
+    entry, shown in reasons) and ``category`` (must agree across rows; overrides ``category``)."""
+    import csv
+
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise HashBankError(f"{path}: cannot read hash list: {error.strerror}") from None
+    reader = csv.DictReader(text.splitlines())
+    columns = {c.strip().lower(): c for c in reader.fieldnames or []}
+    key = columns.get("pdq") or columns.get("hash")
+    if key is None:
+        raise HashBankError(f"{path}:1: a CSV hash list needs a 'pdq' or 'hash' column")
+    entries = []
+    categories = set()
+    for number, row in enumerate(reader, start=2):
+        value = (row.get(key) or "").strip().lower()
+        try:
+            hex_to_bytes(value)
+            int(value, 16)
+        except ValueError:
+            raise HashBankError(f"{path}:{number}: not a PDQ hash: {value[:80]!r}") from None
+        if "category" in columns and (row.get(columns["category"]) or "").strip():
+            categories.add(row[columns["category"]].strip())
+        label = (row.get(columns["label"]) or "").strip() if "label" in columns else ""
+        entries.append(BankEntry(value, number, label))
+    if len(categories) > 1:
+        raise HashBankError(f"{path}: one bank has one category; found {', '.join(sorted(categories))}")
+    return HashBank(name or Path(path).stem, categories.pop() if categories else category, threshold,
+                    tuple(entries), str(path), negative=negative)
+
+
+def write_bank(bank: HashBank, path: Path) -> None:
+    """A bank in python-threatexchange's local-file format (``pdq HASH`` per line), which our reader and
+    ThreatExchange's ``LocalFileSignalExchangeAPI`` both read."""
+    Path(path).write_text("".join(f"pdq {e.pdq}\n" for e in bank.entries), encoding="utf-8")
 
 
 def _matrix(hashes: Sequence[str]) -> np.ndarray:
@@ -216,10 +257,11 @@ def bank_results(
             weight = match_weight * (1 - 0.3 * match.distance / max(bank.threshold, 1))
             scores[bank.category] = max(scores.get(bank.category, 0.0), weight)
             entry = bank.entries[match.entry]
+            label = f", labelled {entry.label!r}" if entry.label else ""
             reasons.append(Reason(
                 "hash_bank", bank.name, f"distance={match.distance}; line={entry.line}", bank.category, weight,
                 f"Icon matches hash list {bank.name!r} ({bank.category}) at PDQ distance {match.distance} "
-                f"(entry on line {entry.line}).",
+                f"(entry on line {entry.line}{label}).",
             ))
         results.append(SignalResult(group_id, "hash_bank", scores, tuple(reasons),
                                     features={"bank_hits": [m.bank for m in group_matches]}))

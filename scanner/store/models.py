@@ -158,3 +158,29 @@ class IconThumbnail(SQLModel, table=True):
     size: int
     blur: float
     created_scan_id: int = Field(foreign_key="scan_run.id")
+
+
+class HashBankRecord(SQLModel, table=True):
+    """A hash list imported with ``groupscan hashlist import``: scans load every enabled bank."""
+
+    __tablename__ = "hash_bank"
+
+    name: str = Field(primary_key=True, max_length=128)
+    category: str = Field(max_length=32)
+    threshold: int = 31
+    enabled: bool = True
+    # Known benign look-alikes: a match here suppresses nearer-or-equal positive matches.
+    negative: bool = False
+    source: str = Field(default="", max_length=1024)
+    imported_at: datetime
+
+
+class HashBankEntryRecord(SQLModel, table=True):
+    __tablename__ = "hash_bank_entry"
+    __table_args__ = (UniqueConstraint("bank", "pdq", name="uq_bank_entry"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    bank: str = Field(foreign_key="hash_bank.name", max_length=128, index=True)
+    pdq: str = Field(max_length=64)
+    label: str = Field(default="", max_length=256)
+    line: int = 0

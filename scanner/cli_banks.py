@@ -1,0 +1,80 @@
+"""``groupscan hashlist``: import, list and switch hash banks kept in the database. Registered by ``scanner.cli``.
+
+No ``from __future__ import annotations``: typer resolves annotations in module globals (see cli_text)."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from scanner.banks import FORMATS, import_bank, list_banks, set_enabled
+from scanner.signals.hashbank import HashBankError
+from scanner.store.db import open_database
+
+
+def register(app: typer.Typer) -> None:
+    from scanner import cli
+
+    hashlist = typer.Typer(help="Hash lists (banks) of known icons, kept in the database; scans use the enabled "
+                                "ones.", no_args_is_help=True)
+    app.add_typer(hashlist, name="hashlist")
+
+    @hashlist.command(name="import")
+    def import_command(
+        file: Annotated[Path, typer.Argument(help="Hash list file.")],
+        bank: Annotated[str, typer.Option("--bank", help="Bank name (an existing bank is replaced).")],
+        fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}; te is "
+                                         "python-threatexchange's local-file format.")] = "auto",
+        label: Annotated[str, typer.Option("--label", help="Category of harm the bank's entries indicate.")]
+        = "child_safety",
+        threshold: Annotated[int, typer.Option(help="Match when the PDQ distance is at most this.")] = 31,
+        negative: Annotated[bool, typer.Option("--negative", help="A bank of known benign look-alikes: its "
+                                               "matches suppress positive ones.")] = False,
+        db: cli.DbOption = None,
+    ) -> None:
+        """Import a PDQ hash list as a bank."""
+        if label not in cli._policy(None).categories:
+            cli._fail(f"unknown category {label!r}")
+        if not 0 <= threshold <= 256:
+            cli._fail("threshold must be between 0 and 256")
+        engine = open_database(db)
+        try:
+            count = import_bank(engine, file, bank, label, threshold, fmt, negative)
+        except HashBankError as error:
+            cli._fail(str(error))
+            raise
+        kind = "negative bank" if negative else f"bank ({label})"
+        cli.console.print(f"Imported {count} hashes into {kind} [bold]{bank}[/].")
+
+    @hashlist.command(name="ls")
+    def list_command(db: cli.DbOption = None, as_json: cli.JsonOption = False) -> None:
+        """List banks: name, category, threshold, on/off, negative, entries. --json: an array of those dicts."""
+        rows = list_banks(open_database(db))
+        if as_json:
+            sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+            return
+        table = Table(title=f"{len(rows)} hash banks")
+        for column in ("name", "category", "threshold", "enabled", "negative", "entries", "source"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*(str(row[c]) for c in ("name", "category", "threshold", "enabled", "negative", "entries",
+                                                   "source")))
+        cli.console.print(table)
+
+    def _switch(name: str, enabled: bool, db: str | None) -> None:
+        if not set_enabled(open_database(db), name, enabled):
+            cli._fail(f"no bank named {name!r}")
+        cli.console.print(f"Bank [bold]{name}[/] is {'on' if enabled else 'off'}.")
+
+    @hashlist.command(name="enable")
+    def enable_command(name: str, db: cli.DbOption = None) -> None:
+        """Switch a bank on."""
+        _switch(name, True, db)
+
+    @hashlist.command(name="disable")
+    def disable_command(name: str, db: cli.DbOption = None) -> None:
+        """Switch a bank off (kept, not matched)."""
+        _switch(name, False, db)
