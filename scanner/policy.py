@@ -73,6 +73,9 @@ class IconPolicy(_Model):
     # that size.
     thumbnail_size: int = Field(default=96, ge=16, le=512)
     thumbnail_blur: float = Field(default=6.0, ge=0, le=50)
+    # Which classifier scores icons: the platform's own scores in the record ("upstream"), or NudeNet's ONNX
+    # detector run here ("nudenet": optional extra, AGPL-3.0). Upstream scores are used either way.
+    classifier: Literal["upstream", "nudenet"] = "upstream"
 
 
 class TextModelPolicy(_Model):

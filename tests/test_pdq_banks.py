@@ -232,3 +232,47 @@ def test_scans_store_one_blurred_greyscale_thumbnail_per_icon(tmp_path):
     with Session(engine) as session:
         assert len(session.exec(select(IconThumbnail)).all()) == 2
     assert icon_thumbnail(engine, "0" * 64) is None
+
+
+def test_nudenet_plugin_scores_icons_once_each_in_batches(tmp_path):
+    pytest.importorskip("onnxruntime")
+    import numpy as np
+
+    from scanner.policy import load_policy
+    from scanner.schema import parse_snapshot
+    from scanner.signals.base import ScanContext
+    from scanner.signals.icon import IconSignal
+    from scanner.signals.icon_classifier import IconClassifierError, NudeNetClassifier, load_classifier
+    from tests.conftest import snapshot
+
+    try:
+        classifier = load_classifier("nudenet")
+    except IconClassifierError:
+        pytest.skip("the nudenet extra is not installed")
+    assert isinstance(classifier, NudeNetClassifier) and classifier.model_id.startswith("nudenet-320n-")
+    rng = np.random.default_rng(2)
+    (tmp_path / "icons").mkdir()
+    for name in ("a", "b"):  # abstract images only
+        Image.fromarray((rng.random((120, 90, 3)) * 255).astype("uint8")).save(tmp_path / "icons" / f"{name}.png")
+    calls = []
+    original = classifier.classify
+
+    def counting(images):
+        calls.append(len(images))
+        return original(images)
+
+    classifier.classify = counting  # type: ignore[method-assign]
+    policy = load_policy(None).signals.icon
+    signal = IconSignal(policy, classifier)
+    snaps = [parse_snapshot(snapshot(f"g{i}", icon={"path": f"icons/{'a' if i % 2 else 'b'}.png"}), tmp_path)
+             for i in range(6)]
+    first = signal.score(snaps, ScanContext(tmp_path))
+    signal.score(snaps, ScanContext(tmp_path))
+    assert calls == [2]  # one batch, each distinct icon once, nothing again on a rescan
+    for result in first:
+        assert result.features["icon_classifier"] == classifier.model_id
+        assert 0.0 <= result.features["explicit"] < 0.5  # noise is not explicit
+    scores = classifier.classify([np.asarray(Image.open(tmp_path / "icons" / "a.png").convert("RGB"))])[0]
+    assert set(scores) >= {"explicit", "FACE_FEMALE"} and all(0 <= v <= 1 for v in scores.values())
+    with pytest.raises(IconClassifierError):
+        load_classifier("other")

@@ -1,8 +1,9 @@
 """Icon signal: PDQ hash of the icon (computed here or given upstream) and upstream classifier scores.
 
-Explicit-imagery scores from the platform's own classifier are taken as given (we never look at the image for
-content here; the ONNX icon classifier is a later plugin). An explicit icon alone suggests adult content; the
-combination with minor indicators in the text is scored in ``scanner.scoring``, where signals meet.
+Explicit-imagery scores come from the platform's own classifier (taken as given) and, when the policy picks one,
+from an icon classifier plugin run here (``scanner.signals.icon_classifier``); the higher counts. An explicit
+icon alone suggests adult content; the combination with minor indicators in the text is scored in
+``scanner.scoring``, where signals meet.
 Files are hashed once per distinct path and content: icons are reused across groups and across re-scans.
 """
 
@@ -11,19 +12,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from scanner.policy import IconPolicy
 from scanner.reasons import Reason
 from scanner.schema import GroupSnapshot
 from scanner.signals.base import ScanContext, SignalResult
-from scanner.signals.pdq import IconError, IconHash, hash_icon_file
+from scanner.signals.icon_classifier import IconClassifier, load_classifier
+from scanner.signals.pdq import IconError, IconHash, hash_icon_file, load_rgb
 
 
 class IconSignal:
     name = "icon"
     version = "1"
 
-    def __init__(self, policy: IconPolicy) -> None:
+    def __init__(self, policy: IconPolicy, classifier: IconClassifier | None = None) -> None:
         self.policy = policy
+        self.classifier = classifier if classifier is not None else load_classifier(policy.classifier)
+        # icon sha256 -> classifier scores: each distinct icon is classified once per process.
+        self._classified: dict[str, dict[str, float]] = {}
         self._cache: dict[tuple[Path, int, int], IconHash | IconError] = {}
         # icon sha256 -> moderator-safe thumbnail (blurred greyscale PNG); the pipeline stores new ones.
         self.thumbnails: dict[str, bytes] = {}
@@ -45,7 +52,32 @@ class IconSignal:
         return self._cache[key]
 
     def score(self, snapshots: Sequence[GroupSnapshot], context: ScanContext) -> list[SignalResult]:
+        if self.classifier is not None:
+            self._classify_new(snapshots, context)
         return [self._one(snap, context) for snap in snapshots]
+
+    def _classify_new(self, snapshots: Sequence[GroupSnapshot], context: ScanContext) -> None:
+        """Run the classifier once, batched, over the icons of this batch it has not seen (by sha256)."""
+        assert self.classifier is not None
+        pending: dict[str, Path] = {}
+        for snap in snapshots:
+            if snap.icon is None:
+                continue
+            path = context.data_root / snap.icon.path
+            found = self._hash(path)
+            if isinstance(found, IconHash) and found.sha256 not in self._classified:
+                pending.setdefault(found.sha256, path)
+        if not pending:
+            return
+        images: list[np.ndarray | None] = []
+        for path in pending.values():
+            try:
+                images.append(load_rgb(path.read_bytes(), self.policy.max_image_pixels))
+            except (OSError, IconError):
+                images.append(None)
+        ready = [(sha, img) for sha, img in zip(pending, images, strict=True) if img is not None]
+        for (sha, _), scores in zip(ready, self.classifier.classify([img for _, img in ready]), strict=True):
+            self._classified[sha] = scores
 
     def _one(self, snap: GroupSnapshot, context: ScanContext) -> SignalResult:
         features: dict[str, object] = {}
@@ -67,14 +99,21 @@ class IconSignal:
             features["pdq"] = upstream.pdq
             features["pdq_upstream"] = True
         explicit = (upstream.classifier.get(self.policy.explicit_label) if upstream else None)
+        who, feature = "The platform's icon classifier", "upstream_classifier"
+        local = self._classified.get(str(features.get("icon_sha256", "")))
+        if local is not None and self.classifier is not None:
+            features["icon_classifier"] = self.classifier.model_id
+            if explicit is None or local["explicit"] > explicit:
+                explicit = local["explicit"]
+                who, feature = f"The {self.classifier.name} icon classifier ({self.classifier.model_id})", "classifier"
         if explicit is not None:
             features["explicit"] = explicit
             weight = explicit * self.policy.explicit_adult_weight
             if weight > 0:
                 scores["adult_content"] = weight
                 reasons.append(
-                    Reason("icon", "upstream_classifier", f"{self.policy.explicit_label}={explicit:.2f}",
+                    Reason("icon", feature, f"{self.policy.explicit_label}={explicit:.2f}",
                            "adult_content", weight,
-                           f"The platform's icon classifier scored the icon {explicit:.2f} explicit.")
+                           f"{who} scored the icon {explicit:.2f} explicit.")
                 )
         return SignalResult(snap.group_id, self.name, scores, tuple(reasons), frozenset(), features)
