@@ -26,9 +26,19 @@ from scanner.reasons import Reason
 from scanner.schema import GroupSnapshot, Located, Rejected
 from scanner.signals.base import ScanContext
 from scanner.signals.hashbank import HashBank
+from scanner.signals.icon import IconSignal
 from scanner.signals.lexicon import Lexicon
 from scanner.sources import resolve
-from scanner.store.models import Cluster, ClusterMember, Group, IconThumbnail, RejectedRecord, ScanRun, Snapshot
+from scanner.store.models import (
+    Cluster,
+    ClusterMember,
+    Group,
+    IconClassification,
+    IconThumbnail,
+    RejectedRecord,
+    ScanRun,
+    Snapshot,
+)
 
 BATCH = 1000
 
@@ -215,6 +225,37 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
     return len(inserts) + len(updates)
 
 
+def _icon_signals(signals: Sequence[object]) -> list[IconSignal]:
+    return [s for s in signals if isinstance(s, IconSignal) and s.classifier is not None]
+
+
+def preload_classifications(engine: Engine, signals: Sequence[object]) -> None:
+    """Give icon signals the scores earlier scans stored for their classifier model, so no icon is classified
+    twice."""
+    for signal in _icon_signals(signals):
+        assert signal.classifier is not None
+        with Session(engine) as session:
+            rows = session.exec(select(IconClassification).where(
+                col(IconClassification.model_id) == signal.classifier.model_id)).all()
+        signal.preload({row.icon_sha256: dict(row.scores) for row in rows})
+
+
+def store_classifications(engine: Engine, signals: Sequence[object], scan_id: int) -> None:
+    for signal in _icon_signals(signals):
+        assert signal.classifier is not None
+        if not signal.new_classifications:
+            continue
+        with Session(engine) as session, session.begin():
+            known = set(session.exec(select(IconClassification.icon_sha256).where(
+                col(IconClassification.model_id) == signal.classifier.model_id)).all())
+            rows = [dict(icon_sha256=sha, model_id=signal.classifier.model_id, scores=scores,
+                         created_scan_id=scan_id)
+                    for sha, scores in sorted(signal.new_classifications.items()) if sha not in known]
+            if rows:
+                session.execute(insert(IconClassification), rows)
+        signal.new_classifications.clear()
+
+
 def store_thumbnails(engine: Engine, signals: Sequence[object], policy: Policy, scan_id: int) -> int:
     """Store the moderator-safe thumbnails of icons seen for the first time (one transaction). Returns how many."""
     made: dict[str, bytes] = {}
@@ -263,6 +304,7 @@ def run_scan(
         summary.timings["fold"] = time.perf_counter() - started
 
         signals = default_signals(policy, lexicon)
+        preload_classifications(engine, signals)
         summary.models = {s.name: s.version for s in signals}
         assessment = assess(states, policy, ScanContext(path.parent), banks, previous_clusters(engine),
                             signals, progress)
@@ -271,6 +313,7 @@ def run_scan(
         started = time.perf_counter()
         summary.groups_changed = persist(engine, assessment, states, scan_id)
         store_thumbnails(engine, signals, policy, scan_id)
+        store_classifications(engine, signals, scan_id)
         summary.timings["persist"] = time.perf_counter() - started
         summary.groups = len(assessment.groups)
         summary.clusters = len(assessment.clusters)

@@ -276,3 +276,41 @@ def test_nudenet_plugin_scores_icons_once_each_in_batches(tmp_path):
     assert set(scores) >= {"explicit", "FACE_FEMALE"} and all(0 <= v <= 1 for v in scores.values())
     with pytest.raises(IconClassifierError):
         load_classifier("other")
+
+
+def test_icon_classifications_are_stored_and_never_repeated_across_scans(tmp_path, monkeypatch):
+    import numpy as np
+    from sqlmodel import Session, select
+
+    from scanner.pipeline import run_scan
+    from scanner.policy import load_policy
+    from scanner.signals.icon_classifier import IconClassifierError, NudeNetClassifier, load_classifier
+    from scanner.store.db import open_database
+    from scanner.store.models import IconClassification
+    from tests.conftest import snapshot, write_jsonl
+
+    try:
+        load_classifier("nudenet")
+    except IconClassifierError:
+        pytest.skip("the nudenet extra is not installed")
+    calls: list[int] = []
+    original = NudeNetClassifier.classify
+
+    def counting(self, images):
+        calls.append(len(images))
+        return original(self, images)
+
+    monkeypatch.setattr(NudeNetClassifier, "classify", counting)
+    rng = np.random.default_rng(4)
+    (tmp_path / "icons").mkdir()
+    Image.fromarray((rng.random((100, 100, 3)) * 255).astype("uint8")).save(tmp_path / "icons" / "a.png")
+    data = write_jsonl(tmp_path / "g.jsonl", [snapshot(f"g{i}", icon={"path": "icons/a.png"}) for i in range(3)])
+    (tmp_path / "policy.yaml").write_text("signals:\n  icon:\n    classifier: nudenet\n", encoding="utf-8")
+    policy = load_policy(tmp_path / "policy.yaml")
+    engine = open_database(str(tmp_path / "c.db"))
+    run_scan(engine, data, policy)
+    run_scan(engine, data, policy)  # a new signal object, as in a new process: it reads the stored scores
+    assert calls == [1]
+    with Session(engine) as session:
+        rows = session.exec(select(IconClassification)).all()
+    assert len(rows) == 1 and rows[0].model_id.startswith("nudenet-320n-") and "explicit" in rows[0].scores

@@ -29,11 +29,16 @@ class IconSignal:
     def __init__(self, policy: IconPolicy, classifier: IconClassifier | None = None) -> None:
         self.policy = policy
         self.classifier = classifier if classifier is not None else load_classifier(policy.classifier)
-        # icon sha256 -> classifier scores: each distinct icon is classified once per process.
+        # icon sha256 -> classifier scores: each distinct icon is classified once; the pipeline preloads what
+        # earlier scans stored (``preload``) and stores what is ``new_classifications``.
         self._classified: dict[str, dict[str, float]] = {}
+        self.new_classifications: dict[str, dict[str, float]] = {}
         self._cache: dict[tuple[Path, int, int], IconHash | IconError] = {}
         # icon sha256 -> moderator-safe thumbnail (blurred greyscale PNG); the pipeline stores new ones.
         self.thumbnails: dict[str, bytes] = {}
+
+    def preload(self, classified: dict[str, dict[str, float]]) -> None:
+        self._classified.update(classified)
 
     def _hash(self, path: Path) -> IconHash | IconError:
         try:
@@ -78,6 +83,7 @@ class IconSignal:
         ready = [(sha, img) for sha, img in zip(pending, images, strict=True) if img is not None]
         for (sha, _), scores in zip(ready, self.classifier.classify([img for _, img in ready]), strict=True):
             self._classified[sha] = scores
+            self.new_classifications[sha] = scores
 
     def _one(self, snap: GroupSnapshot, context: ScanContext) -> SignalResult:
         features: dict[str, object] = {}

@@ -184,3 +184,15 @@ class HashBankEntryRecord(SQLModel, table=True):
     pdq: str = Field(max_length=64)
     label: str = Field(default="", max_length=256)
     line: int = 0
+
+
+class IconClassification(SQLModel, table=True):
+    """An icon classifier's scores for one icon (by sha256) and model: each icon is classified once, ever, per
+    model; rescans and other groups with the same icon reuse the row."""
+
+    __tablename__ = "icon_classification"
+
+    icon_sha256: str = Field(primary_key=True, max_length=64)
+    model_id: str = Field(primary_key=True, max_length=128)
+    scores: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_scan_id: int = Field(foreign_key="scan_run.id")
