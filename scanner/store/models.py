@@ -196,3 +196,15 @@ class IconClassification(SQLModel, table=True):
     model_id: str = Field(primary_key=True, max_length=128)
     scores: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_scan_id: int = Field(foreign_key="scan_run.id")
+
+
+class AppUser(SQLModel, table=True):
+    """A dashboard user. Passwords are stored only as argon2id hashes; there is no built-in default user."""
+
+    __tablename__ = "app_user"
+
+    name: str = Field(primary_key=True, max_length=64)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=256)
+    disabled: bool = False
+    created_at: datetime

@@ -1,0 +1,93 @@
+"""Dashboard users and roles: who may do what. The dashboard and the bots call these checks; they never decide
+permissions themselves.
+
+Roles (DESIGN.md): ``moderator`` reviews and decides; ``lead`` also approves escalations (four eyes) and may
+reveal original icons; ``admin`` manages users and settings; ``auditor`` reads everything, including the audit
+log, and changes nothing. Passwords are hashed with argon2id (argon2-cffi); there is no default password.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from scanner.store.models import AppUser
+
+ROLES = ("moderator", "lead", "admin", "auditor")
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "moderator": frozenset({"view_queue", "view_case", "claim", "decide"}),
+    "lead": frozenset({"view_queue", "view_case", "claim", "decide", "approve_escalation", "reveal_icon",
+                       "view_metrics"}),
+    "admin": frozenset({"view_queue", "view_case", "view_metrics", "manage_users", "manage_settings"}),
+    "auditor": frozenset({"view_queue", "view_case", "view_metrics", "view_audit"}),
+}
+MIN_PASSWORD_LENGTH = 12
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_hasher = PasswordHasher()
+
+
+class UserError(ValueError):
+    """A user request that cannot be carried out (bad name, weak password, unknown role, duplicate)."""
+
+
+class PermissionDenied(PermissionError):
+    """The user's role does not allow the action."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+
+    def can(self, action: str) -> bool:
+        return action in PERMISSIONS.get(self.role, frozenset())
+
+
+def require(user: User, action: str) -> None:
+    """Raise ``PermissionDenied`` unless ``user``'s role allows ``action``."""
+    if not user.can(action):
+        raise PermissionDenied(f"{user.name} ({user.role}) may not {action.replace('_', ' ')}")
+
+
+def add_user(engine: Engine, name: str, role: str, password: str) -> User:
+    if not _NAME.match(name):
+        raise UserError(f"user name {name!r}: use 2-64 lowercase letters, digits, '.', '_' or '-'")
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters")
+    with Session(engine) as session, session.begin():
+        if session.get(AppUser, name) is not None:
+            raise UserError(f"user {name!r} exists")
+        session.add(AppUser(name=name, role=role, password_hash=_hasher.hash(password),
+                            created_at=datetime.now(UTC)))
+    return User(name, role)
+
+
+def authenticate(engine: Engine, name: str, password: str) -> User | None:
+    """The user if the password is right and the account enabled; None otherwise (never says which)."""
+    with Session(engine) as session:
+        row = session.get(AppUser, name)
+        if row is None:
+            _hasher.hash(password)  # spend the same time as a real check: no user-name oracle by timing
+            return None
+        try:
+            _hasher.verify(row.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if row.disabled:
+            return None
+        return User(row.name, row.role)
+
+
+def list_users(engine: Engine) -> list[dict]:
+    with Session(engine) as session:
+        rows = session.exec(select(AppUser).order_by(col(AppUser.name))).all()
+        return [{"name": r.name, "role": r.role, "disabled": r.disabled, "created_at": r.created_at.isoformat()}
+                for r in rows]
