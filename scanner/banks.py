@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Engine, delete, func, insert
 from sqlmodel import Session, col, select
 
 from scanner.signals.hashbank import BankEntry, HashBank, HashBankError, read_bank, read_bank_csv
@@ -46,15 +46,13 @@ def import_bank(engine: Engine, path: Path, name: str, category: str, threshold:
 
 def list_banks(engine: Engine) -> list[dict]:
     with Session(engine) as session:
+        # One grouped count, not a load of every entry: a bank can hold a million hashes.
+        counts = dict(session.exec(select(HashBankEntryRecord.bank, func.count()).group_by(
+            col(HashBankEntryRecord.bank))).all())
         banks = session.exec(select(HashBankRecord).order_by(col(HashBankRecord.name))).all()
-        out = []
-        for bank in banks:
-            count = len(session.exec(select(HashBankEntryRecord.id).where(
-                col(HashBankEntryRecord.bank) == bank.name)).all())
-            out.append({"name": bank.name, "category": bank.category, "threshold": bank.threshold,
-                        "enabled": bank.enabled, "negative": bank.negative, "entries": count,
-                        "source": bank.source, "imported_at": bank.imported_at.isoformat()})
-        return out
+        return [{"name": bank.name, "category": bank.category, "threshold": bank.threshold,
+                 "enabled": bank.enabled, "negative": bank.negative, "entries": int(counts.get(bank.name, 0)),
+                 "source": bank.source, "imported_at": bank.imported_at.isoformat()} for bank in banks]
 
 
 def set_enabled(engine: Engine, name: str, enabled: bool) -> bool:

@@ -49,6 +49,7 @@ class TextModelSignal:
         self.version = self.model.version
         self.categories = [c for c in self.model.labels if c != "benign" and (not categories or c in categories)]
         self._explained: dict[tuple[str, str], list[tuple[str, float]]] = {}
+        self._prepared: dict[str, str] = {}
 
     def explain(self, text: str, category: str) -> list[tuple[str, float]]:
         key = (text, category)
@@ -57,11 +58,16 @@ class TextModelSignal:
         return self._explained[key]
 
     def prepare(self, text: str) -> str:
-        """Normalised text -> what the model reads: exception phrases blanked out."""
-        for pattern in self.exceptions:
-            if pattern.search(text):
-                text = " ".join(pattern.sub(" ", text).split())
-        return text
+        """Normalised text -> what the model reads: exception phrases blanked out. Memoised: each text passes
+        here twice per scan (batch scoring, then per-group classification) and names repeat."""
+        prepared = self._prepared.get(text)
+        if prepared is None:
+            prepared = text
+            for pattern in self.exceptions:
+                if pattern.search(prepared):
+                    prepared = " ".join(pattern.sub(" ", prepared).split())
+            self._prepared[text] = prepared
+        return prepared
 
     def classify(self, texts: dict[str, str]) -> tuple[dict[str, float], dict[str, float], list[Reason]]:
         """One group's fields (already normalised) -> (evidence per category, raw best probability per category,
