@@ -26,6 +26,7 @@ from scanner.signals.base import ScanContext, Signal, SignalResult
 from scanner.signals.hashbank import HashBank, bank_results
 from scanner.signals.icon import IconSignal
 from scanner.signals.lexicon import Lexicon, LexiconSignal
+from scanner.signals.review import ConfirmedSignal
 from scanner.signals.text_model import TextModelSignal
 
 Progress = Callable[[str, int, int], None]
@@ -41,7 +42,9 @@ class Assessment:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def default_signals(policy: Policy, lexicon: Lexicon | None = None) -> list[Signal]:
+def default_signals(policy: Policy, lexicon: Lexicon | None = None,
+                    confirmed: Mapping[str, Mapping[str, object]] | None = None) -> list[Signal]:
+    """The scan's signals, in the policy's order. ``confirmed``: groups moderators confirmed as violating."""
     signals: list[Signal] = []
     if policy.signals.lexicon.enabled:
         signals.append(LexiconSignal(policy.signals.lexicon, lexicon))
@@ -50,6 +53,8 @@ def default_signals(policy: Policy, lexicon: Lexicon | None = None) -> list[Sign
     if policy.signals.text_model.enabled:
         signals.append(TextModelSignal(policy.signals.text_model, categories=list(policy.categories),
                                        lexicon=lexicon))
+    if confirmed:
+        signals.append(ConfirmedSignal(confirmed, policy.review.confirmed_weight))
     return signals
 
 

@@ -482,12 +482,14 @@ def hash_icons(
 
 def _register_text_commands() -> None:
     from scanner.cli_banks import register as register_banks
+    from scanner.cli_review import register as register_review
     from scanner.cli_text import register
     from scanner.cli_users import register as register_users
 
     register(app)
     register_banks(app)
     register_users(app)
+    register_review(app)
 
 
 _register_text_commands()

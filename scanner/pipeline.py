@@ -23,6 +23,9 @@ from scanner.assess import Assessment, Progress, assess, default_signals
 from scanner.groups import fold
 from scanner.policy import Policy
 from scanner.reasons import Reason
+from scanner.review import audit
+from scanner.review.cases import sync_cases
+from scanner.review.decisions import confirmed_groups
 from scanner.schema import GroupSnapshot, Located, Rejected
 from scanner.signals.base import ScanContext
 from scanner.signals.hashbank import HashBank
@@ -59,6 +62,9 @@ class ScanSummary:
     timings: dict[str, float] = field(default_factory=dict)
     # Signal name -> version (for models: the model version) used by this scan.
     models: dict[str, str] = field(default_factory=dict)
+    # Review cases the scan opened for newly flagged clusters, and decided cases it reopened (evidence changed).
+    cases_opened: int = 0
+    cases_reopened: int = 0
 
 
 def _now() -> datetime:
@@ -303,7 +309,7 @@ def run_scan(
         states = fold(load_snapshots(engine))
         summary.timings["fold"] = time.perf_counter() - started
 
-        signals = default_signals(policy, lexicon)
+        signals = default_signals(policy, lexicon, confirmed_groups(engine))
         preload_classifications(engine, signals)
         summary.models = {s.name: s.version for s in signals}
         assessment = assess(states, policy, ScanContext(path.parent), banks, previous_clusters(engine),
@@ -315,6 +321,10 @@ def run_scan(
         store_thumbnails(engine, signals, policy, scan_id)
         store_classifications(engine, signals, scan_id)
         summary.timings["persist"] = time.perf_counter() - started
+        started = time.perf_counter()
+        synced = sync_cases(engine, policy, scan_id=scan_id)
+        summary.cases_opened, summary.cases_reopened = len(synced.opened), len(synced.reopened)
+        summary.timings["cases"] = time.perf_counter() - started
         summary.groups = len(assessment.groups)
         summary.clusters = len(assessment.clusters)
         summary.flagged_groups = sum(g.flagged for g in assessment.groups)
@@ -340,3 +350,8 @@ def _finish(engine: Engine, summary: ScanSummary, status: str, error: str | None
         run.rejected = len(summary.rejected)
         run.timings = {k: round(v, 4) for k, v in summary.timings.items()}
         run.models = dict(summary.models)
+        audit.append(session, "system", "scan", f"scan:{summary.scan_id}",
+                     {"status": status, "source": summary.source, "records_read": summary.records_read,
+                      "snapshots_new": summary.snapshots_new, "rejected": len(summary.rejected),
+                      "flagged_clusters": summary.flagged_clusters, "cases_opened": summary.cases_opened,
+                      "cases_reopened": summary.cases_reopened, "error": error})

@@ -137,6 +137,20 @@ class FusionPolicy(_Model):
     cluster_context: float = Field(ge=0, le=1)
 
 
+class ReviewPolicy(_Model):
+    """How review works: claim length, session lifetime, when a decided case reopens, and how much a
+    moderator's violating decision weighs as evidence at the next scan (it seeds propagation like a hash hit)."""
+
+    claim_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_max_hours: float = Field(default=12, gt=0)
+    break_minutes: int = Field(default=50, ge=5)
+    reopen_risk_margin: float = Field(default=0.1, ge=0, le=1)
+    confirmed_weight: float = Field(default=0.99, ge=0, le=1)
+    queue_page_size: int = Field(default=25, ge=5, le=500)
+    reveal_max_px: int = Field(default=256, ge=32, le=1024)
+
+
 class Policy(_Model):
     version: Literal[1]
     review_threshold: float = Field(gt=0, le=1)
@@ -147,6 +161,7 @@ class Policy(_Model):
     graph: GraphPolicy
     fusion: FusionPolicy
     cluster_corroboration: list[float] = Field(min_length=1)
+    review: ReviewPolicy = Field(default_factory=ReviewPolicy)
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:

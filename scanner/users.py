@@ -91,3 +91,61 @@ def list_users(engine: Engine) -> list[dict]:
         rows = session.exec(select(AppUser).order_by(col(AppUser.name))).all()
         return [{"name": r.name, "role": r.role, "disabled": r.disabled, "created_at": r.created_at.isoformat()}
                 for r in rows]
+
+
+LOGIN_FAILURES_ALLOWED = 5
+LOGIN_LOCKOUT_MINUTES = 15
+
+
+def sign_in(engine: Engine, name: str, password: str, now: datetime | None = None) -> User | None:
+    """``authenticate`` for the dashboard: every attempt is audited, and after five failures in fifteen
+    minutes a name is refused (without checking the password) until the window passes."""
+    from datetime import timedelta
+
+    from scanner.review import audit
+    from scanner.review.tx import write
+    from scanner.store.models import AuditEvent
+
+    now = now or datetime.now(UTC)
+    name = name.strip().lower()
+    with Session(engine) as session:
+        recent = session.exec(select(AuditEvent.action).where(
+            col(AuditEvent.target) == name, col(AuditEvent.action).in_(("login", "login_failed")),
+            col(AuditEvent.at) >= now - timedelta(minutes=LOGIN_LOCKOUT_MINUTES))
+            .order_by(col(AuditEvent.id).desc()).limit(LOGIN_FAILURES_ALLOWED)).all()
+    locked = len(recent) == LOGIN_FAILURES_ALLOWED and all(a == "login_failed" for a in recent)
+    user = None if locked else authenticate(engine, name, password)
+    action = "login" if user else "login_failed"
+    write(engine, lambda session: audit.append(session, user.name if user else "anonymous", action, name,
+                                               {"locked": locked}, at=now))
+    return user
+
+
+def current_user(engine: Engine, name: str) -> User | None:
+    """The user as the database says now (role changes and disabling take effect on the next page load)."""
+    with Session(engine) as session:
+        row = session.get(AppUser, name)
+    return None if row is None or row.disabled else User(row.name, row.role)
+
+
+def create_user(engine: Engine, actor: User, name: str, role: str, password: str) -> User:
+    """``add_user`` for an admin in the dashboard: checked and audited."""
+    from scanner.review import audit
+    from scanner.review.tx import write
+
+    require(actor, "manage_users")
+    user = add_user(engine, name, role, password)
+    write(engine, lambda session: audit.append(session, actor.name, "user_added", name, {"role": role}))
+    return user
+
+
+def set_password(engine: Engine, name: str, password: str) -> None:
+    """Replace a user's password (the demo mode's throwaway accounts get a new one at every start)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters")
+    with Session(engine) as session, session.begin():
+        row = session.get(AppUser, name)
+        if row is None:
+            raise UserError(f"no user {name!r}")
+        row.password_hash = _hasher.hash(password)
+        session.add(row)

@@ -208,3 +208,87 @@ class AppUser(SQLModel, table=True):
     password_hash: str = Field(max_length=256)
     disabled: bool = False
     created_at: datetime
+
+
+class ReviewCase(SQLModel, table=True):
+    """A case: one flagged cluster as a moderator sees it in the queue. ``case_id`` is the cluster id.
+
+    The queue's sort and filter columns (severity rank, deadline, category, platforms, status) are copied here
+    from the cluster when a scan syncs cases, so the first page of a 100,000-case queue is one indexed query.
+    ``evidence`` is what the cluster looked like at the last final decision: a benign case reopens only when
+    that evidence changes (new members, higher severity, clearly higher risk).
+    """
+
+    __tablename__ = "review_case"
+    __table_args__ = (Index("ix_review_case_queue", "active", "status", "severity_rank", "deadline_at"),)
+
+    case_id: str = Field(primary_key=True, max_length=64)
+    status: str = Field(default="open", max_length=24, index=True)
+    active: bool = True
+    severity: str | None = Field(default=None, max_length=2)
+    severity_rank: int = 9
+    category: str | None = Field(default=None, max_length=32, index=True)
+    platforms: str = Field(default="", max_length=256)
+    risk: float = 0.0
+    size: int = 0
+    opened_at: datetime
+    deadline_at: datetime | None = None
+    first_action_at: datetime | None = None
+    decided_at: datetime | None = None
+    assignee: str | None = Field(default=None, max_length=64, index=True)
+    claim_expires_at: datetime | None = None
+    evidence: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reopened: int = 0
+    updated_at: datetime
+
+
+class ReviewDecision(SQLModel, table=True):
+    """A moderator's decision on a case, for the whole cluster or chosen members (``group_ids`` always lists
+    the groups it covers, as they were when decided). An escalation waits in ``state='pending'`` until a lead who
+    is not its author approves or rejects it (four eyes)."""
+
+    __tablename__ = "review_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="review_case.case_id", max_length=64, index=True)
+    action: str = Field(max_length=16)
+    category: str | None = Field(default=None, max_length=32)
+    scope: str = Field(default="cluster", max_length=16)
+    group_ids: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    note: str = Field(default="", max_length=4000)
+    author: str = Field(max_length=64, index=True)
+    created_at: datetime
+    state: str = Field(default="final", max_length=16, index=True)
+    reviewer: str | None = Field(default=None, max_length=64)
+    reviewed_at: datetime | None = None
+    review_note: str = Field(default="", max_length=4000)
+    risk: float = 0.0
+
+
+class AuditEvent(SQLModel, table=True):
+    """The append-only audit log. Each row carries the SHA-256 of its content and of the previous row, so a
+    changed or deleted row breaks the chain (``groupscan audit verify``). ``prev_sha256`` is unique: two writers
+    that raced for the same predecessor cannot both commit, so the chain never forks."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    actor: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=32, index=True)
+    target: str = Field(default="", max_length=256, index=True)
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_sha256: str = Field(max_length=64, unique=True)
+    sha256: str = Field(max_length=64)
+
+
+class UserPreference(SQLModel, table=True):
+    """Wellness settings per dashboard user. The policy's thumbnail blur is a floor: a user may blur more or hide
+    icons, never less; colour is only ever shown on an audited reveal."""
+
+    __tablename__ = "user_preference"
+
+    name: str = Field(primary_key=True, foreign_key="app_user.name", max_length=64)
+    extra_blur: float = 0.0
+    hide_icons: bool = False
+    break_minutes: int = 50

@@ -26,18 +26,12 @@ def cluster_dicts(
         rows = sorted(rows, key=lambda c: (_SEVERITY_RANK.get(c.severity, 9), -c.risk, -c.size, c.cluster_id))
         if limit is not None:
             rows = rows[:limit]
-        ids = [c.cluster_id for c in rows]
-        members: dict[str, list[str]] = defaultdict(list)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            for cid, gid in session.exec(select(ClusterMember.cluster_id, ClusterMember.group_id)
-                                         .where(col(ClusterMember.cluster_id).in_(chunk))).all():
-                members[cid].append(gid)
+        members = members_of(session, [c.cluster_id for c in rows])
         return [
             {
                 "cluster_id": c.cluster_id,
                 "size": c.size,
-                "members": sorted(members[c.cluster_id]),
+                "members": sorted(members.get(c.cluster_id, ())),
                 "risk": c.risk,
                 "category": c.category,
                 "severity": c.severity,
@@ -49,6 +43,17 @@ def cluster_dicts(
             }
             for c in rows
         ]
+
+
+def members_of(session: Session, cluster_ids: list[str]) -> dict[str, set[str]]:
+    """Cluster id -> its member group ids, read in chunks (SQL parameter limits)."""
+    members: dict[str, set[str]] = defaultdict(set)
+    for start in range(0, len(cluster_ids), 500):
+        chunk = cluster_ids[start:start + 500]
+        for cid, gid in session.exec(select(ClusterMember.cluster_id, ClusterMember.group_id)
+                                     .where(col(ClusterMember.cluster_id).in_(chunk))).all():
+            members[cid].add(gid)
+    return members
 
 
 def group_dicts(engine: Engine, limit: int | None = None, flagged_only: bool = False) -> list[dict]:

@@ -1,0 +1,1 @@
+"""The moderators' dashboard (Streamlit). Pages call ``scanner`` services, which check permissions themselves."""

@@ -1,0 +1,50 @@
+"""groupscan dashboard: the entry point (``groupscan dashboard`` runs ``streamlit run`` on this file).
+
+It is the router: every page load passes here, so session expiry, the demo banner and the role-based page list
+are enforced in one place. Which pages a user sees follows their role; the services behind the pages check
+permissions again, so a page reached by URL still refuses what the role does not allow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import state
+
+HERE = Path(__file__).parent
+
+st.set_page_config(page_title="groupscan review", page_icon=":material/shield:", layout="wide")
+state.banner()
+who = state.user()
+if "flash" in st.session_state:
+    st.warning(st.session_state.pop("flash"))
+
+login = st.Page(HERE / "views" / "login.py", title="Sign in", icon=":material/login:", url_path="login")
+if who is None:
+    st.navigation([login], position="hidden").run()
+else:
+    pages = []
+    if who.can("view_queue"):
+        pages.append(st.Page(HERE / "views" / "queue.py", title="Queue", icon=":material/inbox:", url_path="queue",
+                             default=True))
+    if who.can("view_case"):
+        pages.append(st.Page(HERE / "views" / "case.py", title="Case", icon=":material/hub:", url_path="case"))
+    if who.can("approve_escalation"):
+        pages.append(st.Page(HERE / "views" / "escalations.py", title="Escalations",
+                             icon=":material/verified_user:", url_path="escalations"))
+    if who.can("view_metrics"):
+        pages.append(st.Page(HERE / "views" / "metrics.py", title="Metrics", icon=":material/monitoring:",
+                             url_path="metrics"))
+    if who.can("view_audit"):
+        pages.append(st.Page(HERE / "views" / "audit.py", title="Audit log", icon=":material/receipt_long:",
+                             url_path="audit"))
+    pages.append(st.Page(HERE / "views" / "settings.py", title="Settings", icon=":material/tune:",
+                         url_path="settings", default=not pages))
+    with st.sidebar:
+        st.caption(f"Signed in as **{who.name}** ({who.role})")
+        if st.button("Sign out", key="sign_out"):
+            state.sign_out("Signed out.")
+            st.rerun()
+    st.navigation(pages).run()

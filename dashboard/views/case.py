@@ -1,0 +1,194 @@
+"""One case: summary, reasons in plain sentences, the cluster graph, members with blurred icons, the timeline,
+and the decision panel (claim, decide, escalate; leads approve escalations of others)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import graphview, state
+from scanner.review.cases import CaseNotFound, case_detail, case_graph
+from scanner.review.decisions import (
+    ClaimConflict,
+    ReviewError,
+    claim,
+    decide,
+    pending_escalations,
+    release,
+    review_escalation,
+)
+from scanner.review.icons import RevealError, reveal, thumbnail
+from scanner.users import PermissionDenied
+
+ACTION_LABELS = {"benign": "Benign", "violating": "Violating", "more_info": "Needs more info",
+                 "escalate": "Escalate (needs a lead's approval)"}
+
+who = state.user()
+assert who is not None
+engine, policy = state.engine(), state.policy()
+state.break_reminder(who)
+
+case_id = st.query_params.get("case") or st.session_state.get("case_id")
+if not case_id:
+    st.info("Open a case from the queue.")
+    st.page_link("views/queue.py", label="Go to the queue", icon=":material/inbox:")
+    st.stop()
+st.session_state["case_id"] = case_id
+try:
+    detail = case_detail(engine, who, case_id)
+except CaseNotFound:
+    st.error(f"There is no case {case_id}.")
+    st.stop()
+
+st.title(f"Case {case_id}")
+top = st.columns(6)
+top[0].metric("Severity", detail["severity"] or "–")
+top[1].metric("Category", (detail["category"] or "–").replace("_", " "))
+top[2].metric("Risk", f"{detail['risk']:.2f}")
+new_groups = detail["growth"]["new_last_7_days"]
+top[3].metric("Groups", detail["size"], delta=f"+{new_groups} in 7 days" if new_groups else None,
+              delta_color="inverse")
+top[4].metric("Status", detail["status"].replace("_", " "))
+hours = detail["hours_left"]
+top[5].metric("Deadline", "overdue" if detail["overdue"] else (f"{hours:.1f} h" if hours is not None else "–"),
+              delta=f"{hours:.1f} h" if detail["overdue"] and hours is not None else None)
+structure = detail["structure"]
+st.caption(f"First seen {detail['growth']['first_seen'] or '–'} · {structure.get('linked_pairs', 0)} linked pairs · "
+           f"{structure.get('shared_admins', 0)} shared admins · {structure.get('icon_families', 0)} shared icon "
+           f"families · platforms {', '.join(structure.get('platforms', []))}")
+
+# --- Decision panel -------------------------------------------------------------------------------------------
+with st.container(border=True):
+    holder = detail["assignee"]
+    if holder:
+        st.write(f"Claimed by **{holder}** until {detail['claim_expires_at'][11:16]} UTC.")
+    buttons = st.columns([1, 1, 6])
+    if who.can("claim") and detail["status"] in ("open", "needs_info"):
+        if buttons[0].button("Claim" if holder != who.name else "Renew claim", key="claim", type="primary"):
+            try:
+                claim(engine, who, case_id, policy)
+                st.rerun()
+            except (ClaimConflict, ReviewError) as error:
+                st.error(str(error))
+        if holder == who.name and buttons[1].button("Release", key="release"):
+            release(engine, who, case_id)
+            st.rerun()
+    if holder == who.name and who.can("decide"):
+        with st.form("decide"):
+            action = st.radio("Decision", list(ACTION_LABELS), format_func=ACTION_LABELS.get, horizontal=True,
+                              key="decision_action")
+            category = st.selectbox("Category (for violating or escalate)", list(policy.categories),
+                                    index=list(policy.categories).index(detail["category"])
+                                    if detail["category"] in policy.categories else 0, key="decision_category")
+            chosen = st.multiselect("Only these members (leave empty for the whole cluster)",
+                                    [m["group_id"] for m in detail["members"]], key="decision_members")
+            note = st.text_area("Note", key="decision_note", max_chars=4000)
+            if st.form_submit_button("Record decision"):
+                try:
+                    decide(engine, who, case_id, str(action), policy, note=note, category=category,
+                           group_ids=chosen or None)
+                    st.session_state["flash_ok"] = f"Decision recorded: {ACTION_LABELS[str(action)]}."
+                    st.rerun()
+                except (ReviewError, PermissionDenied) as error:
+                    st.error(str(error))
+    elif not who.can("decide"):
+        st.caption(f"Your role ({who.role}) can read this case but not decide it.")
+    if "flash_ok" in st.session_state:
+        st.success(st.session_state.pop("flash_ok"))
+    if who.can("approve_escalation"):
+        for pending in [p for p in pending_escalations(engine, who) if p["case_id"] == case_id]:
+            st.warning(f"Escalation #{pending['id']} by **{pending['author']}** ({pending['category']}): "
+                       f"{pending['note']}")
+            review_note = st.text_input("Note to the moderator", key=f"esc_note_{pending['id']}")
+            approve_col, reject_col, _ = st.columns([1, 1, 6])
+            for column, approve, label in ((approve_col, True, "Approve"), (reject_col, False, "Reject")):
+                if column.button(label, key=f"esc_{label.lower()}_{pending['id']}"):
+                    try:
+                        review_escalation(engine, who, pending["id"], approve, review_note)
+                        st.rerun()
+                    except ReviewError as error:
+                        st.error(str(error))
+
+# --- Evidence -------------------------------------------------------------------------------------------------
+reasons_tab, graph_tab, members_tab, timeline_tab, decisions_tab = st.tabs(
+    ["Why flagged", "Graph", "Members", "Timeline", "Decisions"])
+
+with reasons_tab:
+    seen: set[str] = set()
+    for reason in detail["reasons"]:
+        if reason["sentence"] not in seen:
+            seen.add(reason["sentence"])
+            st.markdown(f"- {reason['sentence']} _({reason['signal']}, {reason['category'].replace('_', ' ')}, "
+                        f"weight {reason['weight']:.2f})_")
+    if detail["category_counts"]:
+        st.caption("Flagged members by category: " + ", ".join(
+            f"{c.replace('_', ' ')} {n}" for c, n in sorted(detail["category_counts"].items())))
+
+with graph_tab:
+    graph = case_graph(engine, who, case_id, policy)
+    if graph["truncated"]:
+        st.caption("Large cluster: showing the riskiest groups and their nearest neighbours.")
+    event = st.plotly_chart(graphview.figure(graph), on_select="rerun", selection_mode="points",
+                            key="case_graph", width="stretch")
+    picked = graphview.selected_group(event)
+    if picked:
+        st.session_state["picked_group"] = picked
+    picked = st.session_state.get("picked_group")
+    member = next((m for m in detail["members"] if m["group_id"] == picked), None)
+    if member:
+        with st.container(border=True):
+            st.markdown(f"**{member['name'] or '(no name)'}** · `{member['group_id']}` · risk {member['risk']:.2f}")
+            if member["description"]:
+                st.write(member["description"])
+            for reason in member["reasons"][:6]:
+                st.markdown(f"- {reason['sentence']}")
+    else:
+        st.caption("Click a group in the graph to see it here.")
+
+with members_tab:
+    prefs = state.prefs(who)
+    table = pd.DataFrame([{"group": m["group_id"], "name": m["name"], "risk": round(m["risk"], 3),
+                           "category": m["category"] or "", "flagged": m["flagged"], "members": m["member_count"],
+                           "first seen": m["first_seen"][:10], "platform": m["platform"]}
+                          for m in detail["members"]])
+    st.dataframe(table, hide_index=True, width="stretch")
+    with_icons = [m for m in detail["members"] if m["icon_sha256"]]
+    if with_icons and prefs.hide_icons:
+        st.caption("Icons hidden by your preference (Settings).")
+    elif with_icons:
+        st.caption("Icons are blurred and greyscale. " + ("Reveal shows one original and is audited."
+                                                          if who.can("reveal_icon") else ""))
+        revealed = st.session_state.setdefault("revealed", {})
+        grid = st.columns(6)
+        for index, member in enumerate(with_icons[:60]):
+            with grid[index % 6]:
+                key = f"{case_id}:{member['group_id']}"
+                if key in revealed:
+                    st.image(revealed[key], caption=f"{member['group_id']} (revealed)", width=120)
+                else:
+                    png = thumbnail(engine, who, member["icon_sha256"], prefs.extra_blur)
+                    if png:
+                        st.image(png, caption=member["group_id"], width=96)
+                    if who.can("reveal_icon") and st.button("Reveal", key=f"reveal_{member['group_id']}"):
+                        try:
+                            revealed[key] = reveal(engine, who, case_id, member["group_id"], policy)
+                            st.rerun()
+                        except RevealError as error:
+                            st.error(str(error))
+
+with timeline_tab:
+    events = [e for e in detail["timeline"] if e["event"] != "first seen"] or detail["timeline"]
+    st.dataframe(pd.DataFrame(events, columns=["at", "group_id", "name", "event", "detail"]), hide_index=True,
+                 width="stretch")
+
+with decisions_tab:
+    if not detail["decisions"]:
+        st.caption("No decisions yet.")
+    for d in reversed(detail["decisions"]):
+        scope = "whole cluster" if d["scope"] == "cluster" else f"{len(d['group_ids'])} member(s)"
+        state_text = "" if d["state"] == "final" else f" · {d['state']}" + (
+            f" by {d['reviewer']}" if d["reviewer"] else "")
+        st.markdown(f"**{ACTION_LABELS[d['action']]}** {d['category'] or ''} · {scope} · {d['author']} · "
+                    f"{d['created_at'][:16]}{state_text}")
+        if d["note"]:
+            st.caption(d["note"])

@@ -1,0 +1,54 @@
+"""Review metrics with charts a lead can screenshot for a report."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from dashboard import state
+from scanner.review.metrics import review_metrics
+
+who = state.user()
+assert who is not None
+data = review_metrics(state.engine(), who)
+st.title("Review metrics")
+cols = st.columns(4)
+cols[0].metric("Open cases", data["open_total"])
+cols[1].metric("Open past deadline", data["breached_open"])
+overall = data["overall"]
+cols[2].metric("Time to first action (median / p90)",
+               f"{overall['first_action']['median_h'] or 0:.1f} h / {overall['first_action']['p90_h'] or 0:.1f} h")
+cols[3].metric("Time to decision (median / p90)",
+               f"{overall['decision']['median_h'] or 0:.1f} h / {overall['decision']['p90_h'] or 0:.1f} h")
+
+open_frame = pd.DataFrame([{"severity": k, "cases": v} for k, v in data["open_by_severity"].items()])
+if not open_frame.empty:
+    st.plotly_chart(px.bar(open_frame, x="severity", y="cases", title="Open cases by severity",
+                           color="severity", color_discrete_map={"P0": "#d62728", "P1": "#ff7f0e",
+                                                                 "P2": "#1f77b4", "P3": "#7f7f7f"}),
+                    key="open_chart")
+rows = []
+for item in data["per_category_week"]:
+    for kind in ("first_action", "decision"):
+        for stat in ("median_h", "p90_h"):
+            if item[kind][stat] is not None:
+                rows.append({"week": item["week"], "category": item["category"],
+                             "measure": f"{kind.replace('_', ' ')} {stat.removesuffix('_h')}",
+                             "hours": item[kind][stat]})
+times = pd.DataFrame(rows)
+if not times.empty:
+    st.plotly_chart(px.bar(times, x="week", y="hours", color="category", barmode="group", facet_row="measure",
+                           title="Hours to first action and to decision, per category and week", height=700),
+                    key="time_chart")
+breaches = pd.DataFrame([{"week": i["week"], "category": i["category"], "breaches": i["breaches"]}
+                         for i in data["per_category_week"] if i["breaches"]])
+if not breaches.empty:
+    st.plotly_chart(px.bar(breaches, x="week", y="breaches", color="category", title="Deadline breaches"),
+                    key="breach_chart")
+moderators = pd.DataFrame([{"moderator": m, "action": a, "count": n}
+                           for m, counts in data["decisions_per_moderator"].items() for a, n in counts.items()])
+if not moderators.empty:
+    st.plotly_chart(px.bar(moderators, x="moderator", y="count", color="action", title="Decisions per moderator"),
+                    key="moderator_chart")
+st.dataframe(pd.json_normalize(data["per_category_week"]), hide_index=True, width="stretch")
