@@ -1,0 +1,234 @@
+"""Dashboard pages under Streamlit's AppTest: sign-in, queue, case, decisions, escalations, metrics, audit,
+settings, and refusals by role. The database is a real scan of the planted-ring world (tests.test_review)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
+
+from scanner.pipeline import run_scan
+from scanner.policy import default_policy
+from scanner.review import audit
+from scanner.review.cases import queue
+from scanner.store.db import open_database
+from scanner.store.models import ReviewCase, ReviewDecision, UserPreference
+from scanner.users import User, add_user
+from tests.conftest import write_jsonl
+from tests.test_review import with_icons
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+PASSWORD = "correct horse battery"
+USERS = {"mia": "moderator", "noor": "moderator", "lee": "lead", "lou": "lead", "ada": "auditor", "adm": "admin"}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    root = tmp_path_factory.mktemp("dash")
+    data = root / "data"
+    data.mkdir()
+    write_jsonl(data / "groups.jsonl", with_icons(data))
+    engine = open_database(str(root / "template.db"))
+    run_scan(engine, data, default_policy())
+    for name, role in USERS.items():
+        add_user(engine, name, role, PASSWORD)
+    engine.dispose()
+    return root / "template.db"
+
+
+@pytest.fixture
+def db(template, tmp_path, monkeypatch):
+    path = tmp_path / "dash.db"
+    shutil.copy(template, path)
+    monkeypatch.setenv("GROUPSCAN_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.delenv("GROUPSCAN_DEMO", raising=False)
+    return open_database(str(path))
+
+
+def signed_in(name: str, password: str = PASSWORD) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.text_input(key="login_name").input(name)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click().run()
+    assert not at.exception
+    return at
+
+
+def keys(at: AppTest) -> list[str]:
+    return [b.key for b in at.button]
+
+
+def open_top_case(at: AppTest) -> str:
+    (first,) = [k for k in keys(at) if k.startswith("open_")][:1]
+    at.button(key=first).click().run()
+    assert not at.exception
+    return first.removeprefix("open_")
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    parts += [e.value for e in at.error] + [s.value for s in at.success] + [w.value for w in at.warning]
+    parts += [i.value for i in at.info]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_sign_in_refuses_a_wrong_password_and_shows_nothing_else(db):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert [t.value for t in at.title] == ["groupscan review"]
+    at.text_input(key="login_name").input("mia")
+    at.text_input(key="login_password").input("wrong password here")
+    at.button[0].click().run()
+    assert "Wrong user name or password" in at.error[0].value
+    assert not any(k and k.startswith("open_") for k in keys(at))
+    assert [e["action"] for e in audit.events(db, target="mia")] == ["login_failed"]
+
+
+def test_queue_lists_cases_most_severe_first_and_counts_breaches(db):
+    at = signed_in("mia")
+    assert at.title[0].value == "Queue"
+    assert ":red-badge[P0]" in at.markdown[0].value
+    assert at.metric[0].label == "Past deadline"
+    total = queue(db, User("mia", "moderator")).total
+    assert f"{total} case(s)" in texts(at)
+    at.selectbox(key="q_category").set_value("scam").run()
+    assert "Nothing waiting" in texts(at)
+
+
+def test_a_moderator_claims_and_decides_from_the_case_view(db):
+    at = signed_in("mia")
+    case_id = open_top_case(at)
+    assert at.title[0].value == f"Case {case_id}"
+    assert "Why flagged" in [t.label for t in at.tabs]
+    at.button(key="claim").click().run()
+    assert "Claimed by **mia**" in texts(at)
+    at.radio(key="decision_action").set_value("violating")
+    at.text_area(key="decision_note").input("admins shared with a known ring")
+    next(b for b in at.button if b.label == "Record decision").click().run()
+    assert "Decision recorded: Violating." in texts(at)
+    with Session(db) as session:
+        decision = session.exec(select(ReviewDecision)).one()
+        assert session.get(ReviewCase, case_id).status == "violating"
+    assert (decision.author, decision.action, decision.category) == ("mia", "violating", "child_safety")
+    assert audit.verify(db).intact
+
+
+def test_a_moderator_cannot_approve_an_escalation(db):
+    at = signed_in("mia")
+    case_id = open_top_case(at)
+    at.button(key="claim").click().run()
+    at.radio(key="decision_action").set_value("escalate")
+    at.text_area(key="decision_note").input("needs law enforcement")
+    next(b for b in at.button if b.label == "Record decision").click().run()
+    assert "Escalate" in texts(at)
+    other = signed_in("noor")
+    other.session_state["case_id"] = case_id
+    other.switch_page("views/case.py").run()
+    assert not any(k and k.startswith("esc_approve") for k in keys(other))
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        other.switch_page("views/escalations.py")
+    lead = signed_in("lee")
+    lead.switch_page("views/escalations.py").run()
+    (approve,) = [k for k in keys(lead) if k.startswith("approve_")]
+    lead.button(key=approve).click().run()
+    assert not lead.exception
+    with Session(db) as session:
+        assert session.get(ReviewCase, case_id).status == "escalated"
+
+
+def test_a_lead_cannot_approve_their_own_escalation(db):
+    at = signed_in("lee")
+    case_id = open_top_case(at)
+    at.button(key="claim").click().run()
+    at.radio(key="decision_action").set_value("escalate")
+    at.text_area(key="decision_note").input("clear ring")
+    next(b for b in at.button if b.label == "Record decision").click().run()
+    at.switch_page("views/escalations.py").run()
+    assert "Your own escalation" in texts(at)
+    assert not any(k and k.startswith("approve_") for k in keys(at))
+    with Session(db) as session:
+        assert session.get(ReviewCase, case_id).status == "escalation_pending"
+
+
+def test_an_auditor_reads_cases_and_the_audit_log_but_cannot_decide(db):
+    at = signed_in("ada")
+    open_top_case(at)
+    assert "can read this case but not decide" in texts(at)
+    assert "claim" not in keys(at) and not any(b.label == "Record decision" for b in at.button)
+    at.switch_page("views/audit.py").run()
+    at.button(key="audit_verify").click().run()
+    assert "Intact" in at.success[0].value
+    assert not at.dataframe[0].value.empty
+
+
+def test_icons_are_blurred_and_only_a_lead_reveals_them_audited(db):
+    mod = signed_in("mia")
+    case_id = open_top_case(mod)
+    assert not any(k and k.startswith("reveal_") for k in keys(mod))
+    assert len(mod.get("image")) >= 1  # the blurred thumbnail
+    lead = signed_in("lee")
+    lead.session_state["case_id"] = case_id
+    lead.switch_page("views/case.py").run()
+    lead.button(key="reveal_wa:ring0").click().run()
+    assert not lead.exception
+    assert any("(revealed)" in str(i.proto) for i in lead.get("image"))
+    (event,) = audit.events(db, action="icon_reveal")
+    assert event["actor"] == "lee" and event["details"]["group_id"] == "wa:ring0"
+
+
+def test_metrics_page_for_a_lead_and_not_for_a_moderator(db):
+    at = signed_in("mia")
+    open_top_case(at)
+    at.button(key="claim").click().run()
+    next(b for b in at.button if b.label == "Record decision").click().run()  # benign
+    with pytest.raises(ValueError):
+        at.switch_page("views/metrics.py")
+    lead = signed_in("lee")
+    lead.switch_page("views/metrics.py").run()
+    assert not lead.exception
+    assert lead.title[0].value == "Review metrics"
+    assert len(lead.get("plotly_chart")) >= 2
+    assert lead.metric[0].label == "Open cases"
+
+
+def test_preferences_persist_and_an_admin_adds_users(db):
+    at = signed_in("mia")
+    at.switch_page("views/settings.py").run()
+    at.slider(key="pref_blur").set_value(4.0)
+    at.checkbox(key="pref_hide").check()
+    next(b for b in at.button if b.label == "Save").click().run()
+    with Session(db) as session:
+        pref = session.get(UserPreference, "mia")
+    assert pref.extra_blur == 4.0 and pref.hide_icons
+    assert "Users" not in [s.value for s in at.subheader]
+    admin = signed_in("adm")
+    admin.switch_page("views/settings.py").run()
+    admin.text_input(key="new_user_name").input("omar")
+    admin.text_input(key="new_user_password").input("a long enough password")
+    next(b for b in admin.button if b.label == "Add user").click().run()
+    assert "Added omar" in texts(admin)
+    assert audit.events(db, action="user_added")[0]["actor"] == "adm"
+
+
+def test_sessions_expire_and_the_break_reminder_appears(db):
+    at = signed_in("mia")
+    at.session_state["queue_since"] = time.time() - 3 * 3600
+    at.run()
+    assert "You have been reviewing for" in texts(at)
+    at.session_state["last_active"] = time.time() - 3 * 3600
+    at.run()
+    assert "expired" in texts(at) and at.title[0].value == "groupscan review"
+
+
+def test_demo_mode_says_so_on_every_page(db, monkeypatch):
+    monkeypatch.setenv("GROUPSCAN_DEMO", "1")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert "DEMO MODE" in at.error[0].value
+    at = signed_in("mia")
+    assert "DEMO MODE" in at.error[0].value
