@@ -437,10 +437,6 @@ def _print_eval(result: dict, show_names: bool) -> None:
         console.print("[dim]public names: file not found, skipped (--public-names FILE)[/]")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    app()
-
-
 @app.command(name="hash-icons")
 def hash_icons(
     path: Annotated[Path, typer.Argument(help="An image file, or a folder of images (not recursive).")],
@@ -493,3 +489,7 @@ def _register_text_commands() -> None:
 
 
 _register_text_commands()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -40,8 +40,9 @@ except CaseNotFound:
     st.error(f"There is no case {case_id}.")
     st.stop()
 
+st.page_link("views/queue.py", label="Back to the queue", icon=":material/arrow_back:")
 st.title(f"Case {case_id}")
-top = st.columns(6)
+top = st.columns([1, 2, 1, 1.3, 1.6, 1.3])
 top[0].metric("Severity", detail["severity"] or "–")
 top[1].metric("Category", (detail["category"] or "–").replace("_", " "))
 top[2].metric("Risk", f"{detail['risk']:.2f}")
@@ -50,8 +51,12 @@ top[3].metric("Groups", detail["size"], delta=f"+{new_groups} in 7 days" if new_
               delta_color="inverse")
 top[4].metric("Status", detail["status"].replace("_", " "))
 hours = detail["hours_left"]
-top[5].metric("Deadline", "overdue" if detail["overdue"] else (f"{hours:.1f} h" if hours is not None else "–"),
-              delta=f"{hours:.1f} h" if detail["overdue"] and hours is not None else None)
+if detail["status"] in ("benign", "violating", "escalated"):
+    top[5].metric("Deadline", "decided")
+elif detail["overdue"] and hours is not None:
+    top[5].metric("Deadline", "overdue", delta=f"{hours:.1f} h")
+else:
+    top[5].metric("Deadline", f"{hours:.1f} h left" if hours is not None else "–")
 structure = detail["structure"]
 st.caption(f"First seen {detail['growth']['first_seen'] or '–'} · {structure.get('linked_pairs', 0)} linked pairs · "
            f"{structure.get('shared_admins', 0)} shared admins · {structure.get('icon_families', 0)} shared icon "

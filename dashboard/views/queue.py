@@ -57,7 +57,7 @@ for row in result.rows:
         reopened = f" · reopened ×{row['reopened']}" if row["reopened"] else ""
         middle.markdown(f"`{row['case_id']}` · {state_text}{reopened} · {due}{holder}")
         middle.write(row["top_reason"])
-        if right.button("Open", key=f"open_{row['case_id']}"):
+        if right.button("Open case", key=f"open_{row['case_id']}"):
             st.session_state["case_id"] = row["case_id"]
             st.switch_page("views/case.py")
 

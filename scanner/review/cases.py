@@ -86,54 +86,19 @@ def sync_cases(engine: Engine, policy: Policy, now: datetime | None = None, scan
     result = SyncResult()
 
     def action(session: Session) -> SyncResult:
-        clusters = session.execute(sa_select(
-            col(Cluster.cluster_id), col(Cluster.size), col(Cluster.risk), col(Cluster.category),
-            col(Cluster.severity), col(Cluster.deadline_hours), col(Cluster.flagged), col(Cluster.active),
-            col(Cluster.structure))).all()
-        clusters_typed: list[Any] = list(clusters)
-        cases = {c.case_id: c for c in session.exec(select(ReviewCase)).all()}
-        decided = [cid for cid, case in cases.items() if case.status in DECIDED_STATUSES]
-        members = members_of(session, decided)
+        # Only clusters whose stored score or activity changed since the last sync need work (cluster_key), so
+        # a rescan with little new costs little however many cases exist.
+        known = dict(session.exec(select(ReviewCase.case_id, ReviewCase.cluster_key)).all())
+        changed = []
+        for cid, digest, active, flagged in session.exec(select(Cluster.cluster_id, Cluster.score_sha256,
+                                                                Cluster.active, Cluster.flagged)).all():
+            key = f"{digest}:{int(active)}"
+            if (cid in known and known[cid] != key) or (cid not in known and flagged and active):
+                changed.append((cid, key))
         inserts: list[dict] = []
-        for cid, size, risk, category, severity, deadline_hours, flagged, active, structure in clusters_typed:
-            case = cases.get(cid)
-            if case is None:
-                if flagged and active:
-                    inserts.append(dict(
-                        case_id=cid, status="open", active=True, severity=severity,
-                        severity_rank=severity_rank(severity), category=category, platforms=_platforms(structure),
-                        risk=risk, size=size, opened_at=now,
-                        deadline_at=now + timedelta(hours=deadline_hours or 72), evidence={}, reopened=0,
-                        updated_at=now))
-                    result.opened.append(cid)
-                continue
-            values: dict[str, Any] = dict(severity=severity, severity_rank=severity_rank(severity), category=category,
-                          platforms=_platforms(structure), risk=risk, size=size)
-            status = case.status
-            if status in DECIDED_STATUSES and flagged and active:
-                why = reopen_reason(status, case.evidence, members.get(cid, set()), severity, risk,
-                                    policy.review.reopen_risk_margin)
-                if why:
-                    values.update(status="open", opened_at=now, first_action_at=None, decided_at=None,
-                                  assignee=None, claim_expires_at=None, reopened=case.reopened + 1)
-                    status = "open"
-                    audit.append(session, SYSTEM, "case_reopened", cid,
-                                 {"why": why, "previous_status": case.status, "scan_id": scan_id}, at=now)
-                    result.reopened.append(cid)
-            opened_at = utc(values.get("opened_at", case.opened_at))
-            assert opened_at is not None
-            values["deadline_at"] = opened_at + timedelta(hours=deadline_hours or 72)
-            values["active"] = bool(active and (flagged or status in ("needs_info", "escalation_pending")
-                                                or status in DECIDED_STATUSES))
-            current = {key: getattr(case, key) for key in values}
-            current["deadline_at"] = utc(current["deadline_at"])
-            current["opened_at"] = utc(current.get("opened_at")) if "opened_at" in current else None
-            if "opened_at" in values:
-                values["opened_at"] = utc(values["opened_at"])
-            if any(current.get(k) != v for k, v in values.items()):
-                session.execute(update(ReviewCase).where(col(ReviewCase.case_id) == cid)
-                                .values(**values, updated_at=now))
-                result.updated += 1
+        for start in range(0, len(changed), 500):
+            chunk = dict(changed[start:start + 500])
+            _sync_chunk(session, policy, chunk, now, scan_id, inserts, result)
         for start in range(0, len(inserts), 1000):
             session.execute(insert(ReviewCase), inserts[start:start + 1000])
         if inserts:
@@ -143,6 +108,49 @@ def sync_cases(engine: Engine, policy: Policy, now: datetime | None = None, scan
         return result
 
     return write(engine, action)
+
+def _sync_chunk(session: Session, policy: Policy, keys: dict[str, str], now: datetime, scan_id: int | None,
+                inserts: list[dict], result: SyncResult) -> None:
+    ids = list(keys)
+    rows: list[Any] = list(session.execute(sa_select(
+        col(Cluster.cluster_id), col(Cluster.size), col(Cluster.risk), col(Cluster.category),
+        col(Cluster.severity), col(Cluster.deadline_hours), col(Cluster.flagged), col(Cluster.active),
+        col(Cluster.structure)).where(col(Cluster.cluster_id).in_(ids))).all())
+    cases = {c.case_id: c for c in session.exec(select(ReviewCase).where(col(ReviewCase.case_id).in_(ids))).all()}
+    members = members_of(session, [cid for cid, case in cases.items() if case.status in DECIDED_STATUSES])
+    updates: list[dict] = []
+    for cid, size, risk, category, severity, deadline_hours, flagged, active, structure in rows:
+        case = cases.get(cid)
+        if case is None:
+            inserts.append(dict(
+                case_id=cid, status="open", active=True, severity=severity,
+                severity_rank=severity_rank(severity), category=category, platforms=_platforms(structure),
+                risk=risk, size=size, opened_at=now, deadline_at=now + timedelta(hours=deadline_hours or 72),
+                evidence={}, reopened=0, cluster_key=keys[cid], updated_at=now))
+            result.opened.append(cid)
+            continue
+        values: dict[str, Any] = dict(severity=severity, severity_rank=severity_rank(severity), category=category,
+                                      platforms=_platforms(structure), risk=risk, size=size, cluster_key=keys[cid])
+        status = case.status
+        if status in DECIDED_STATUSES and flagged and active:
+            why = reopen_reason(status, case.evidence, members.get(cid, set()), severity, risk,
+                                policy.review.reopen_risk_margin)
+            if why:
+                values.update(status="open", opened_at=now, first_action_at=None, decided_at=None,
+                              assignee=None, claim_expires_at=None, reopened=case.reopened + 1)
+                status = "open"
+                audit.append(session, SYSTEM, "case_reopened", cid,
+                             {"why": why, "previous_status": case.status, "scan_id": scan_id}, at=now)
+                result.reopened.append(cid)
+        opened_at = utc(values.get("opened_at", case.opened_at))
+        assert opened_at is not None
+        values["deadline_at"] = opened_at + timedelta(hours=deadline_hours or 72)
+        values["active"] = bool(active and (flagged or status in ("needs_info", "escalation_pending")
+                                            or status in DECIDED_STATUSES))
+        updates.append({**values, "case_id": cid, "updated_at": now})
+    if updates:
+        session.execute(update(ReviewCase), updates)  # bulk UPDATE by primary key
+        result.updated += len(updates)
 
 
 @dataclass(frozen=True)

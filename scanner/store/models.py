@@ -239,6 +239,8 @@ class ReviewCase(SQLModel, table=True):
     claim_expires_at: datetime | None = None
     evidence: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reopened: int = 0
+    # The cluster's score_sha256 and active flag at the last sync: unchanged clusters are skipped.
+    cluster_key: str = Field(default="", max_length=80)
     updated_at: datetime
 
 

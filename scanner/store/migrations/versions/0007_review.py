@@ -53,6 +53,7 @@ def upgrade() -> None:
     sa.Column('claim_expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('evidence', sa.JSON(), nullable=False),
     sa.Column('reopened', sa.Integer(), nullable=False),
+    sa.Column('cluster_key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('case_id')
     )
