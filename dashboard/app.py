@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import state
+from scanner.users import PermissionDenied
 
 HERE = Path(__file__).parent
 
@@ -21,16 +22,21 @@ who = state.user()
 if "flash" in st.session_state:
     st.warning(st.session_state.pop("flash"))
 
+# A link from an alert (``/case?case=ID``) survives signing in: remember the case, open it afterwards.
+if "case" in st.query_params:
+    st.session_state["case_id"] = st.query_params["case"]
+
 login = st.Page(HERE / "views" / "login.py", title="Sign in", icon=":material/login:", url_path="login")
 if who is None:
     st.navigation([login], position="hidden").run()
 else:
     pages = []
+    case_page = st.Page(HERE / "views" / "case.py", title="Case", icon=":material/hub:", url_path="case")
     if who.can("view_queue"):
         pages.append(st.Page(HERE / "views" / "queue.py", title="Queue", icon=":material/inbox:", url_path="queue",
                              default=True))
     if who.can("view_case"):
-        pages.append(st.Page(HERE / "views" / "case.py", title="Case", icon=":material/hub:", url_path="case"))
+        pages.append(case_page)
     if who.can("approve_escalation"):
         pages.append(st.Page(HERE / "views" / "escalations.py", title="Escalations",
                              icon=":material/verified_user:", url_path="escalations"))
@@ -47,4 +53,10 @@ else:
         if st.button("Sign out", key="sign_out"):
             state.sign_out("Signed out.")
             st.rerun()
-    st.navigation(pages).run()
+    current = st.navigation(pages)
+    if st.session_state.pop("open_case_after_login", False) and who.can("view_case"):
+        st.switch_page(case_page)
+    try:
+        current.run()
+    except PermissionDenied as refused:
+        st.error(f"Not allowed: {refused}")

@@ -149,3 +149,9 @@ def set_password(engine: Engine, name: str, password: str) -> None:
             raise UserError(f"no user {name!r}")
         row.password_hash = _hasher.hash(password)
         session.add(row)
+
+
+def list_users_as(engine: Engine, actor: User) -> list[dict]:
+    """``list_users`` for an admin in the dashboard."""
+    require(actor, "manage_users")
+    return list_users(engine)

@@ -232,3 +232,15 @@ def test_demo_mode_says_so_on_every_page(db, monkeypatch):
     assert "DEMO MODE" in at.error[0].value
     at = signed_in("mia")
     assert "DEMO MODE" in at.error[0].value
+
+
+def test_a_case_link_from_an_alert_opens_the_case_after_sign_in(db):
+    case_id = queue(db, User("mia", "moderator")).rows[0]["case_id"]
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["case"] = case_id
+    at.run()
+    at.text_input(key="login_name").input("mia")
+    at.text_input(key="login_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.title[0].value == f"Case {case_id}"

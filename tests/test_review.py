@@ -210,6 +210,9 @@ def test_escalation_needs_a_second_lead(scanned):
     assert queue(engine, MOD).total == 0
     assert queue(engine, MOD, QueueFilter(status="escalated")).rows[0]["case_id"] == case_id
     assert set(confirmed_groups(engine)) == RING
+    with Session(engine) as session:  # whole-cluster decision: harm labels only for names with text evidence
+        labels = {t.text for t in session.exec(select(TextLabel).where(TextLabel.label == "child_safety")).all()}
+    assert labels == {"t33n xxx new link"}
     with pytest.raises(ReviewError, match="already approved"):
         review_escalation(engine, LEAD2, decision_id, approve=False, note="changed my mind")
     actions = [e["action"] for e in audit.events(engine)]

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import state
 from scanner.review.prefs import MAX_EXTRA_BLUR, Preferences, save_preferences
-from scanner.users import ROLES, UserError, create_user, list_users
+from scanner.users import ROLES, UserError, create_user, list_users_as
 
 who = state.user()
 assert who is not None
@@ -27,7 +27,7 @@ with st.form("prefs"):
 
 if who.can("manage_users"):
     st.subheader("Users")
-    st.dataframe(pd.DataFrame(list_users(engine)), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(list_users_as(engine, who)), hide_index=True, width="stretch")
     with st.form("add_user"):
         name = st.text_input("Name", key="new_user_name")
         role = st.selectbox("Role", ROLES, key="new_user_role")

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from scanner.store.models import AuditEvent
+from scanner.users import User, require
 
 GENESIS = "0" * 64
 
@@ -76,6 +77,18 @@ def verify(engine: Engine, batch: int = 5000) -> Verification:
                 if row.sha256 != expected:
                     return Verification(checked, row.id, "its content was changed after it was written")
                 prev, last_id, checked = row.sha256, row.id, checked + 1
+
+
+def read_events(engine: Engine, user: User, limit: int = 200, actor: str | None = None,
+                action: str | None = None, target: str | None = None) -> list[dict]:
+    """``events`` for a user whose role may read the audit log (auditors)."""
+    require(user, "view_audit")
+    return events(engine, limit, actor, action, target)
+
+
+def verify_as(engine: Engine, user: User) -> Verification:
+    require(user, "view_audit")
+    return verify(engine)
 
 
 def events(engine: Engine, limit: int = 200, actor: str | None = None, action: str | None = None,

@@ -92,12 +92,24 @@ def release(engine: Engine, user: User, case_id: str, now: datetime | None = Non
     write(engine, action)
 
 
-def _labels(session: Session, user: User, group_ids: list[str], label: str, now: datetime) -> int:
-    """One text_label row per distinct non-empty name and description of the decided groups."""
-    rows = session.exec(select(Group.group_id, Group.name, Group.description)
+TEXT_SIGNALS = frozenset({"lexicon", "text_model"})
+
+
+def _labels(session: Session, user: User, group_ids: list[str], label: str, now: datetime,
+            chosen: bool = False) -> int:
+    """One text_label row per distinct non-empty name and description of the decided groups.
+
+    A violating decision on a whole cluster is often made on structure (shared admins, cross-posted invites),
+    and many members have harmless-looking names ("friends 7"); teaching the text model that those names are
+    harmful would poison it. So a harm label is written only for groups whose own text already drew a text
+    reason, or that the moderator chose one by one. Benign labels are written for every covered group.
+    """
+    rows = session.exec(select(Group.group_id, Group.name, Group.description, Group.reasons)
                         .where(col(Group.group_id).in_(group_ids))).all()
     wanted: dict[str, str] = {}
-    for gid, name, description in rows:
+    for gid, name, description, reasons in rows:
+        if label != "benign" and not chosen and not any(r.get("signal") in TEXT_SIGNALS for r in reasons):
+            continue
         for text in (name, description):
             text = (text or "").strip()
             if text and text not in wanted:
@@ -176,7 +188,7 @@ def decide(engine: Engine, user: User, case_id: str, action: str, policy: Policy
         if action == "benign":
             labels = _labels(session, user, covered, "benign", now)
         elif action == "violating":
-            labels = _labels(session, user, covered, str(category), now)
+            labels = _labels(session, user, covered, str(category), now, chosen=scope == "members")
         audit.append(session, user.name, "decision", case_id,
                      {"decision_id": decision.id, "action": action, "category": category, "scope": scope,
                       "groups": len(covered), "group_ids": covered[:100], "note": note.strip(),
@@ -233,7 +245,8 @@ def review_escalation(engine: Engine, user: User, decision_id: int, approve: boo
             session.execute(update(ReviewCase).where(col(ReviewCase.case_id) == case.case_id)
                             .values(status="escalated", decided_at=now, evidence=_evidence(case, members),
                                     updated_at=now))
-            labels = _labels(session, user, list(decision.group_ids), str(decision.category), now)
+            labels = _labels(session, user, list(decision.group_ids), str(decision.category), now,
+                             chosen=decision.scope == "members")
         else:
             session.execute(update(ReviewCase).where(col(ReviewCase.case_id) == case.case_id)
                             .values(status="open", updated_at=now))
