@@ -104,6 +104,10 @@ def test_sign_in_open_claim_decide_in_a_real_browser(server):
             expect(page.locator(".js-plotly-plot").first).to_be_visible()
             page.wait_for_timeout(1500)  # let plotly finish drawing before the picture
             page.screenshot(path=str(ARTIFACTS / "case.png"), full_page=True)
+            page.get_by_role("tab", name="Members").click()
+            expect(page.get_by_text("Icons are blurred and greyscale.")).to_be_visible()
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(ARTIFACTS / "case_members.png"), full_page=True)
         finally:
             browser.close()
     with Session(engine) as session:

@@ -17,8 +17,19 @@ from scanner.review.decisions import (
     release,
     review_escalation,
 )
-from scanner.review.icons import RevealError, reveal, thumbnail
-from scanner.users import PermissionDenied
+from scanner.review.icons import RevealError, reveal, thumbnails
+from scanner.users import PermissionDenied, User
+
+
+@st.cache_data(ttl=600, max_entries=50, show_spinner=False)
+def _graph(_user: User, name: str, role: str, case_id: str, risk: float, size: int) -> dict:
+    """The laid-out graph, cached per case state (risk, size) and user: the layout is the slow part."""
+    return case_graph(state.engine(), _user, case_id, state.policy())
+
+
+def cached_graph(user: User, case_id: str, risk: float, size: int) -> dict:
+    return _graph(user, user.name, user.role, case_id, risk, size)
+
 
 ACTION_LABELS = {"benign": "Benign", "violating": "Violating", "more_info": "Needs more info",
                  "escalate": "Escalate (needs a lead's approval)"}
@@ -130,7 +141,7 @@ with reasons_tab:
             f"{c.replace('_', ' ')} {n}" for c, n in sorted(detail["category_counts"].items())))
 
 with graph_tab:
-    graph = case_graph(engine, who, case_id, policy)
+    graph = cached_graph(who, case_id, detail["risk"], detail["size"])
     if graph["truncated"]:
         st.caption("Large cluster: showing the riskiest groups and their nearest neighbours.")
     event = st.plotly_chart(graphview.figure(graph), on_select="rerun", selection_mode="points",
@@ -152,7 +163,8 @@ with graph_tab:
 
 with members_tab:
     prefs = state.prefs(who)
-    table = pd.DataFrame([{"group": m["group_id"], "name": m["name"], "risk": round(m["risk"], 3),
+    table = pd.DataFrame([{"group": m["group_id"], "name": m["name"], "reads as": m["reads_as"],
+                           "risk": round(m["risk"], 3),
                            "category": m["category"] or "", "flagged": m["flagged"], "members": m["member_count"],
                            "first seen": m["first_seen"][:10], "platform": m["platform"]}
                           for m in detail["members"]])
@@ -164,14 +176,16 @@ with members_tab:
         st.caption("Icons are blurred and greyscale. " + ("Reveal shows one original and is audited."
                                                           if who.can("reveal_icon") else ""))
         revealed = st.session_state.setdefault("revealed", {})
+        shown = with_icons[:60]
+        pictures = thumbnails(engine, who, [m["icon_sha256"] for m in shown], prefs.extra_blur)
         grid = st.columns(6)
-        for index, member in enumerate(with_icons[:60]):
+        for index, member in enumerate(shown):
             with grid[index % 6]:
                 key = f"{case_id}:{member['group_id']}"
                 if key in revealed:
                     st.image(revealed[key], caption=f"{member['group_id']} (revealed)", width=120)
                 else:
-                    png = thumbnail(engine, who, member["icon_sha256"], prefs.extra_blur)
+                    png = pictures.get(member["icon_sha256"])
                     if png:
                         st.image(png, caption=member["group_id"], width=96)
                     if who.can("reveal_icon") and st.button("Reveal", key=f"reveal_{member['group_id']}"):

@@ -17,10 +17,16 @@ cols = st.columns(4)
 cols[0].metric("Open cases", data["open_total"])
 cols[1].metric("Open past deadline", data["breached_open"])
 overall = data["overall"]
-cols[2].metric("Time to first action (median / p90)",
-               f"{overall['first_action']['median_h'] or 0:.1f} h / {overall['first_action']['p90_h'] or 0:.1f} h")
-cols[3].metric("Time to decision (median / p90)",
-               f"{overall['decision']['median_h'] or 0:.1f} h / {overall['decision']['p90_h'] or 0:.1f} h")
+
+
+def spread(stats: dict) -> str:
+    if not stats["n"]:
+        return "–"
+    return f"{stats['median_h']:.1f} h / {stats['p90_h']:.1f} h"
+
+
+cols[2].metric("Time to first action (median / p90)", spread(overall["first_action"]))
+cols[3].metric("Time to decision (median / p90)", spread(overall["decision"]))
 
 open_frame = pd.DataFrame([{"severity": k, "cases": v} for k, v in data["open_by_severity"].items()])
 if not open_frame.empty:
@@ -51,4 +57,7 @@ moderators = pd.DataFrame([{"moderator": m, "action": a, "count": n}
 if not moderators.empty:
     st.plotly_chart(px.bar(moderators, x="moderator", y="count", color="action", title="Decisions per moderator"),
                     key="moderator_chart")
-st.dataframe(pd.json_normalize(data["per_category_week"]), hide_index=True, width="stretch")
+if data["per_category_week"]:
+    st.dataframe(pd.json_normalize(data["per_category_week"]), hide_index=True, width="stretch")
+else:
+    st.caption("No case has been acted on yet: times and breaches appear after the first claims and decisions.")

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from scanner.policy import TIER_ORDER, Policy
 from scanner.review import audit
 from scanner.review.tx import write
+from scanner.signals.normalize import normalize
 from scanner.store.models import Cluster, Group, ReviewCase, ReviewDecision, Snapshot
 from scanner.store.queries import members_of
 from scanner.users import User, require
@@ -280,6 +281,8 @@ def case_detail(engine: Engine, user: User, case_id: str, now: datetime | None =
                                  .order_by(col(ReviewDecision.id))).all()
         members = [{
             "group_id": g.group_id, "name": g.name, "description": g.description, "platform": g.platform,
+            # What the scanner read: fancy letters, emoji-as-words and homoglyphs undone (a font may lack them).
+            "reads_as": normalize(g.name).text if g.name else "",
             "risk": g.risk, "category": g.category, "flagged": g.flagged, "member_count": g.member_count,
             "icon_sha256": g.icon_sha256, "first_seen": utc(g.first_seen).isoformat(),  # type: ignore[union-attr]
             "reasons": g.reasons,

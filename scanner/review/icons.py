@@ -32,6 +32,19 @@ def thumbnail(engine: Engine, user: User, icon_sha256: str, extra_blur: float = 
         if row is None:
             return None
         png = bytes(row.png)
+    return _blurred(png, extra_blur)
+
+
+def thumbnails(engine: Engine, user: User, icon_sha256s: list[str], extra_blur: float = 0.0) -> dict[str, bytes]:
+    """``thumbnail`` for many icons in one query (a case view shows dozens)."""
+    require(user, "view_case")
+    with Session(engine) as session:
+        rows = session.exec(select(IconThumbnail.icon_sha256, IconThumbnail.png)
+                            .where(col(IconThumbnail.icon_sha256).in_(sorted(set(icon_sha256s))))).all()
+    return {sha: _blurred(bytes(png), extra_blur) for sha, png in rows}
+
+
+def _blurred(png: bytes, extra_blur: float) -> bytes:
     if extra_blur <= 0:
         return png
     image = Image.open(io.BytesIO(png)).convert("L").filter(ImageFilter.GaussianBlur(extra_blur))
