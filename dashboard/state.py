@@ -101,3 +101,14 @@ def break_reminder(who: User) -> None:
             if st.button("I took a break", key="break_done"):
                 st.session_state["queue_since"] = time.time()
                 st.rerun()
+
+
+def kick_webhooks() -> None:
+    """Send queued webhook deliveries in the background, so a slow receiver never blocks a moderator; whatever
+    fails is retried by the next kick, ``groupscan webhooks deliver`` or the next scan."""
+    import threading
+
+    from scanner.escalation.webhooks import deliver_due
+
+    if policy().escalation.webhooks:
+        threading.Thread(target=deliver_due, args=(engine(), policy()), daemon=True).start()

@@ -36,6 +36,7 @@ from scanner.store.models import (
     Cluster,
     ClusterMember,
     Group,
+    HashHit,
     IconClassification,
     IconThumbnail,
     RejectedRecord,
@@ -65,6 +66,8 @@ class ScanSummary:
     # Review cases the scan opened for newly flagged clusters, and decided cases it reopened (evidence changed).
     cases_opened: int = 0
     cases_reopened: int = 0
+    # (group_id, bank) pairs that matched a hash list for the first time in this scan.
+    new_hash_hits: list[list[str]] = field(default_factory=list)
 
 
 def _now() -> datetime:
@@ -231,6 +234,21 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
     return len(inserts) + len(updates)
 
 
+def record_hash_hits(engine: Engine, assessment: Assessment, scan_id: int) -> list[list[str]]:
+    """Remember the first scan in which each group matched each hash list; returns the new pairs."""
+    found = sorted({(g.group_id, r.feature) for g in assessment.groups for r in g.reasons if r.signal == "hash_bank"})
+    if not found:
+        return []
+    now = _now()
+    with Session(engine) as session, session.begin():
+        known = set(session.exec(select(HashHit.group_id, HashHit.bank)).all())
+        new = [pair for pair in found if pair not in known]
+        if new:
+            session.execute(insert(HashHit), [{"group_id": g, "bank": b, "first_scan_id": scan_id,
+                                               "first_seen_at": now} for g, b in new])
+    return [list(pair) for pair in new]
+
+
 def _icon_signals(signals: Sequence[object]) -> list[IconSignal]:
     return [s for s in signals if isinstance(s, IconSignal) and s.classifier is not None]
 
@@ -319,6 +337,7 @@ def run_scan(
         started = time.perf_counter()
         summary.groups_changed = persist(engine, assessment, states, scan_id)
         store_thumbnails(engine, signals, policy, scan_id)
+        summary.new_hash_hits = record_hash_hits(engine, assessment, scan_id)
         store_classifications(engine, signals, scan_id)
         summary.timings["persist"] = time.perf_counter() - started
         started = time.perf_counter()

@@ -151,6 +151,37 @@ class ReviewPolicy(_Model):
     reveal_max_px: int = Field(default=256, ge=32, le=1024)
 
 
+class WebhookPolicy(_Model):
+    """One receiver of decision and escalation events. The signing secret is read from the environment variable
+    named here, never written in the policy file."""
+
+    url: str = Field(min_length=8)
+    secret_env: str = Field(min_length=1)
+    events: list[Literal["decision", "escalation"]] = Field(default=["decision", "escalation"])
+
+
+class ReporterPolicy(_Model):
+    """Who files reports: the reporter block of a CyberTipline-style report (the deployer's own details)."""
+
+    organisation: str = "groupscan deployer (set escalation.reporter in the policy)"
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    legal_url: str = ""
+
+
+class EscalationPolicy(_Model):
+    """Evidence bundles, reports, webhooks and retention."""
+
+    include_icons: bool = False
+    reporter: ReporterPolicy = Field(default_factory=ReporterPolicy)
+    webhooks: list[WebhookPolicy] = Field(default_factory=list)
+    webhook_max_attempts: int = Field(default=6, ge=1, le=50)
+    webhook_backoff_seconds: float = Field(default=30, gt=0)
+    webhook_timeout_seconds: float = Field(default=5, gt=0)
+    retention_keep_latest: bool = True
+
+
 class Policy(_Model):
     version: Literal[1]
     review_threshold: float = Field(gt=0, le=1)
@@ -162,6 +193,7 @@ class Policy(_Model):
     fusion: FusionPolicy
     cluster_corroboration: list[float] = Field(min_length=1)
     review: ReviewPolicy = Field(default_factory=ReviewPolicy)
+    escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:

@@ -23,9 +23,10 @@ ROLES = ("moderator", "lead", "admin", "auditor")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "moderator": frozenset({"view_queue", "view_case", "claim", "decide"}),
     "lead": frozenset({"view_queue", "view_case", "claim", "decide", "approve_escalation", "reveal_icon",
-                       "view_metrics"}),
-    "admin": frozenset({"view_queue", "view_case", "view_metrics", "manage_users", "manage_settings"}),
-    "auditor": frozenset({"view_queue", "view_case", "view_metrics", "view_audit"}),
+                       "view_metrics", "export_evidence", "view_deliveries", "manage_webhooks"}),
+    "admin": frozenset({"view_queue", "view_case", "view_metrics", "manage_users", "manage_settings",
+                        "view_deliveries", "manage_webhooks", "purge"}),
+    "auditor": frozenset({"view_queue", "view_case", "view_metrics", "view_audit", "view_deliveries"}),
 }
 MIN_PASSWORD_LENGTH = 12
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")

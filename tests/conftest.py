@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_groups"
@@ -41,3 +43,32 @@ def shared_eval() -> Path:
     if not SHARED_EVAL.is_dir():
         pytest.skip("../shared/eval is not beside the repository")
     return SHARED_EVAL
+
+
+def with_icons(data) -> list:
+    """The mini world, with an abstract generated icon on ring0 (non-graphic: a gradient)."""
+    icons = data / "icons"
+    icons.mkdir(exist_ok=True)
+    pixels = np.add.outer(np.arange(64), np.arange(64)).astype(np.uint8) * 2
+    Image.fromarray(np.stack([pixels, pixels[::-1], pixels.T], axis=-1)).save(icons / "r0.png")
+    from tests.test_pipeline import mini_world
+
+    records = mini_world(bad=False)
+    records[0] = {**records[0], "icon": {"path": "icons/r0.png"}}
+    return records
+
+
+@pytest.fixture
+def scanned(tmp_path):
+    """A real scan of the planted-ring world with one icon: (engine, data folder, default policy)."""
+    from scanner.pipeline import run_scan
+    from scanner.policy import default_policy
+    from scanner.store.db import open_database
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_jsonl(data / "groups.jsonl", with_icons(data))
+    engine = open_database(str(tmp_path / "db.sqlite"))
+    policy = default_policy()
+    run_scan(engine, data, policy)
+    return engine, data, policy

@@ -18,8 +18,7 @@ from scanner.review.cases import queue
 from scanner.store.db import open_database
 from scanner.store.models import ReviewCase, ReviewDecision, UserPreference
 from scanner.users import User, add_user
-from tests.conftest import write_jsonl
-from tests.test_review import with_icons
+from tests.conftest import with_icons, write_jsonl
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 PASSWORD = "correct horse battery"

@@ -21,8 +21,7 @@ from scanner.policy import default_policy
 from scanner.store.db import open_database
 from scanner.store.models import ReviewDecision
 from scanner.users import add_user
-from tests.conftest import write_jsonl
-from tests.test_review import with_icons
+from tests.conftest import with_icons, write_jsonl
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "dashboard"

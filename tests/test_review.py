@@ -8,14 +8,12 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
 import pytest
 from PIL import Image
 from sqlalchemy import text
 from sqlmodel import Session, select
 
 from scanner.pipeline import run_scan
-from scanner.policy import default_policy
 from scanner.review import audit
 from scanner.review.cases import QueueFilter, case_detail, case_graph, queue, reopen_reason, sync_cases
 from scanner.review.decisions import (
@@ -32,35 +30,13 @@ from scanner.review.metrics import review_metrics
 from scanner.store.db import open_database
 from scanner.store.models import AuditEvent, Group, ReviewCase, TextLabel
 from scanner.users import PermissionDenied, User
-from tests.conftest import snapshot, write_jsonl
-from tests.test_pipeline import mini_world, wa
+from tests.conftest import snapshot, with_icons, write_jsonl
+from tests.test_pipeline import wa
 
 MOD, MOD2 = User("mia", "moderator"), User("noor", "moderator")
 LEAD, LEAD2 = User("lee", "lead"), User("lou", "lead")
 AUDITOR, ADMIN = User("ada", "auditor"), User("adm", "admin")
 RING = {f"wa:ring{i}" for i in range(15)}
-
-
-def with_icons(data) -> list:
-    """The mini world, with an abstract generated icon on ring0 (non-graphic: a gradient)."""
-    icons = data / "icons"
-    icons.mkdir(exist_ok=True)
-    pixels = np.add.outer(np.arange(64), np.arange(64)).astype(np.uint8) * 2
-    Image.fromarray(np.stack([pixels, pixels[::-1], pixels.T], axis=-1)).save(icons / "r0.png")
-    records = mini_world(bad=False)
-    records[0] = {**records[0], "icon": {"path": "icons/r0.png"}}
-    return records
-
-
-@pytest.fixture
-def scanned(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    write_jsonl(data / "groups.jsonl", with_icons(data))
-    engine = open_database(str(tmp_path / "db.sqlite"))
-    policy = default_policy()
-    run_scan(engine, data, policy)
-    return engine, data, policy
 
 
 def ring_case(engine) -> str:

@@ -104,6 +104,7 @@ with st.container(border=True):
                     decide(engine, who, case_id, str(action), policy, note=note, category=category,
                            group_ids=chosen or None)
                     st.session_state["flash_ok"] = f"Decision recorded: {ACTION_LABELS[str(action)]}."
+                    state.kick_webhooks()
                     st.rerun()
                 except (ReviewError, PermissionDenied) as error:
                     st.error(str(error))
@@ -120,7 +121,8 @@ with st.container(border=True):
             for column, approve, label in ((approve_col, True, "Approve"), (reject_col, False, "Reject")):
                 if column.button(label, key=f"esc_{label.lower()}_{pending['id']}"):
                     try:
-                        review_escalation(engine, who, pending["id"], approve, review_note)
+                        review_escalation(engine, who, pending["id"], approve, review_note, policy=policy)
+                        state.kick_webhooks()
                         st.rerun()
                     except ReviewError as error:
                         st.error(str(error))

@@ -30,7 +30,8 @@ for item in pending:
         for column, approve, label in ((cols[1], True, "Approve"), (cols[2], False, "Reject")):
             if column.button(label, key=f"{label.lower()}_{item['id']}"):
                 try:
-                    review_escalation(engine, who, item["id"], approve, note)
+                    review_escalation(engine, who, item["id"], approve, note, policy=state.policy())
+                    state.kick_webhooks()
                     st.rerun()
                 except ReviewError as error:
                     st.error(str(error))

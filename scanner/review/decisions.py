@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
+from scanner.escalation.webhooks import enqueue
 from scanner.policy import Policy
 from scanner.review import audit
 from scanner.review.cases import CaseNotFound, severity_rank, utc
@@ -193,10 +194,24 @@ def decide(engine: Engine, user: User, case_id: str, action: str, policy: Policy
                      {"decision_id": decision.id, "action": action, "category": category, "scope": scope,
                       "groups": len(covered), "group_ids": covered[:100], "note": note.strip(),
                       "text_labels": labels}, at=now)
+        enqueue(session, policy, "escalation" if action == "escalate" else "decision",
+                _event(case, decision, now), now)
         assert decision.id is not None
         return decision.id
 
     return write(engine, act)
+
+
+def _event(case: ReviewCase, decision: ReviewDecision, now: datetime) -> dict:
+    """The webhook payload of a decision: enough to open a ticket, and the dashboard path of the case."""
+    return {
+        "case_id": case.case_id, "decision_id": decision.id, "action": decision.action,
+        "category": decision.category, "scope": decision.scope, "groups": len(decision.group_ids),
+        "group_ids": list(decision.group_ids)[:1000], "author": decision.author, "state": decision.state,
+        "reviewer": decision.reviewer, "note": decision.note,
+        "case": {"severity": case.severity, "risk": case.risk, "size": case.size},
+        "at": now.isoformat(), "dashboard_path": f"/case?case={case.case_id}",
+    }
 
 
 def _evidence(case: ReviewCase, members: list[str]) -> dict:
@@ -216,7 +231,7 @@ def pending_escalations(engine: Engine, user: User) -> list[dict]:
 
 
 def review_escalation(engine: Engine, user: User, decision_id: int, approve: bool, note: str = "",
-                      now: datetime | None = None) -> None:
+                      now: datetime | None = None, policy: Policy | None = None) -> None:
     """A lead approves or rejects a pending escalation. The author can never review their own (four eyes)."""
     require(user, "approve_escalation")
     now = now or datetime.now(UTC)
@@ -255,6 +270,9 @@ def review_escalation(engine: Engine, user: User, decision_id: int, approve: boo
                      decision.case_id, {"decision_id": decision_id, "author": decision.author,
                                         "category": decision.category, "note": note.strip(),
                                         "text_labels": labels}, at=now)
+        if policy is not None:
+            session.refresh(decision)
+            enqueue(session, policy, "escalation", _event(case, decision, now), now)
 
     write(engine, act)
 

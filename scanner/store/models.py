@@ -294,3 +294,35 @@ class UserPreference(SQLModel, table=True):
     extra_blur: float = 0.0
     hide_icons: bool = False
     break_minutes: int = 50
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """The webhook outbox: a row is written in the same transaction as the decision it announces, then POSTed,
+    retried with backoff, and finally marked ``dead`` (the dead-letter list leads see in the dashboard)."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (Index("ix_webhook_delivery_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event: str = Field(max_length=32)
+    url: str = Field(max_length=2048)
+    secret_env: str = Field(max_length=128)
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_error: str = Field(default="", max_length=2000)
+    created_at: datetime
+    delivered_at: datetime | None = None
+
+
+class HashHit(SQLModel, table=True):
+    """The first scan in which a group's icon matched a hash list (for "new hits since the last scan" and the
+    monthly transparency report's hits by bank)."""
+
+    __tablename__ = "hash_hit"
+
+    group_id: str = Field(primary_key=True, max_length=256)
+    bank: str = Field(primary_key=True, max_length=128)
+    first_scan_id: int = Field(foreign_key="scan_run.id")
+    first_seen_at: datetime
