@@ -478,6 +478,7 @@ def hash_icons(
 
 def _register_text_commands() -> None:
     from scanner.cli_banks import register as register_banks
+    from scanner.cli_escalation import register as register_escalation
     from scanner.cli_review import register as register_review
     from scanner.cli_text import register
     from scanner.cli_users import register as register_users
@@ -486,6 +487,7 @@ def _register_text_commands() -> None:
     register_banks(app)
     register_users(app)
     register_review(app)
+    register_escalation(app)
 
 
 _register_text_commands()

@@ -3,7 +3,9 @@ yEd, and goes into evidence bundles)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import BinaryIO
 
 import networkx as nx
 from sqlalchemy import Engine
@@ -24,10 +26,11 @@ def cluster_graph(engine: Engine, cluster_id: str, policy: Policy) -> nx.MultiDi
     """The typed graph of one cluster's groups, their admins, icons and invite links, with each group's risk."""
     with Session(engine) as session:
         query = select(ClusterMember.group_id).where(ClusterMember.cluster_id == cluster_id)
-        members = list(session.exec(query).all())
+        members = sorted(session.exec(query).all())
         if not members:
             raise NotFound(f"no cluster {cluster_id!r}")
-        payloads = session.exec(select(Snapshot.payload).where(col(Snapshot.group_id).in_(members))).all()
+        payloads = session.exec(select(Snapshot.payload).where(col(Snapshot.group_id).in_(members))
+                                .order_by(col(Snapshot.group_id), col(Snapshot.observed_at), col(Snapshot.id))).all()
         rows = {g.group_id: g for g in session.exec(select(Group).where(col(Group.group_id).in_(members))).all()}
     states = fold(GroupSnapshot.model_validate(p) for p in payloads)
     pdq = {g: row.pdq for g, row in rows.items() if row.pdq}
@@ -39,11 +42,14 @@ def cluster_graph(engine: Engine, cluster_id: str, policy: Policy) -> nx.MultiDi
     return graph
 
 
-def write_graphml(graph: nx.MultiDiGraph, path: Path) -> None:
-    """GraphML refuses None values; absent attributes are simply left out."""
-    clean = nx.MultiDiGraph(**{k: v for k, v in graph.graph.items() if v is not None})
-    for node, data in graph.nodes(data=True):
-        clean.add_node(node, **{k: v for k, v in data.items() if v is not None})
-    for u, v, data in graph.edges(data=True):
-        clean.add_edge(u, v, **{k: val for k, val in data.items() if val is not None})
+def write_graphml(graph: nx.MultiDiGraph, path: Path | BinaryIO) -> None:
+    """GraphML refuses None values; absent attributes are simply left out. Nodes and edges are written in sorted
+    order, so the same graph always gives the same bytes (evidence bundles are compared by hash)."""
+    clean = nx.MultiDiGraph(**{k: v for k, v in sorted(graph.graph.items()) if v is not None})
+    for node, data in sorted(graph.nodes(data=True), key=lambda item: str(item[0])):
+        clean.add_node(node, **{k: v for k, v in sorted(data.items()) if v is not None})
+    edges = sorted(graph.edges(data=True), key=lambda e: (str(e[0]), str(e[1]), json.dumps(e[2], sort_keys=True,
+                                                                                          default=str)))
+    for u, v, data in edges:
+        clean.add_edge(u, v, **{k: val for k, val in sorted(data.items()) if val is not None})
     nx.write_graphml(clean, path)

@@ -1,0 +1,135 @@
+"""Escalation outputs beyond the bundle: the CLI, Matrix policy lists, the monthly report and retention."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from scanner.cli import app
+from scanner.escalation.policylist import BAN, HASHES_KEY, TAKEDOWN, entity_hash, policy_rules
+from scanner.escalation.retention import purge
+from scanner.escalation.transparency import MonthError, compute, write_report
+from scanner.pipeline import run_scan
+from scanner.policy import default_policy
+from scanner.review import audit
+from scanner.review.decisions import claim, decide
+from scanner.store.db import open_database
+from scanner.store.models import Snapshot
+from scanner.users import PermissionDenied, User, add_user
+from tests.conftest import snapshot, with_icons, write_jsonl
+from tests.test_evidence import escalated
+from tests.test_review import LEAD, MOD, ring_case
+
+ADMIN = User("adm", "admin")
+
+
+def matrix_ring(tmp_path):
+    records = []
+    for i in range(8):
+        targets = [(i + 1) % 8, (i + 3) % 8]
+        records.append(snapshot(
+            f"mx:!ring{i}:example.org", platform="matrix", name="t33n xxx new link" if i < 4 else f"room {i}",
+            own_invite_links=[f"https://matrix.to/#/#ring{i}:example.org"], admins=["mx:user:@boss:example.org"],
+            posted_invite_links=[{"url": f"https://matrix.to/#/#ring{t}:example.org"} for t in targets]))
+    data = tmp_path / "mx"
+    data.mkdir()
+    write_jsonl(data / "groups.jsonl", records)
+    engine = open_database(str(tmp_path / "mx.db"))
+    run_scan(engine, data, default_policy())
+    return engine
+
+
+def test_policy_list_rules_for_confirmed_matrix_rooms(tmp_path):
+    engine = matrix_ring(tmp_path)
+    policy = default_policy()
+    case_id = ring_case(engine)
+    claim(engine, MOD, case_id, policy)
+    decide(engine, MOD, case_id, "violating", policy, category="child_safety", note="ring")
+    rules = policy_rules(engine, LEAD)
+    entities = {r["content"]["entity"] for r in rules}
+    assert {f"!ring{i}:example.org" for i in range(8)} <= entities
+    assert {f"#ring{i}:example.org" for i in range(8)} <= entities and len(rules) == 16
+    assert all(r["type"] == "m.policy.rule.room" and r["content"]["recommendation"] == BAN for r in rules)
+    assert "child safety" in rules[0]["content"]["reason"]
+    hashed = policy_rules(engine, LEAD, takedown=True, hashed=True)
+    assert all("entity" not in r["content"] and r["content"]["recommendation"] == TAKEDOWN for r in hashed)
+    assert {r["content"][HASHES_KEY]["sha256"] for r in hashed} == {entity_hash(e) for e in entities}
+    assert [r["state_key"] for r in hashed] == [r["state_key"] for r in rules]  # same rule, replaced in place
+    assert entity_hash("!ring0:example.org").endswith(("=",)) is False
+    with pytest.raises(PermissionDenied):
+        policy_rules(engine, MOD)
+    assert audit.events(engine, action="policy_list_exported")[0]["details"]["rules"] == 16
+
+
+def test_monthly_report_counts_and_files(scanned, tmp_path):
+    engine, _, policy = scanned
+    case_id = escalated(engine, policy)
+    month = datetime.now(UTC).strftime("%Y-%m")
+    report = compute(engine, month)
+    (row,) = report.rows
+    assert (row["category"], row["flagged"], row["reviewed"], row["actioned"], row["escalated"]) == (
+        "child_safety", 1, 1, 1, 1)
+    assert row["first_action_median_h"] is not None and report.totals["escalated"] == 1
+    files = write_report(engine, LEAD, month, tmp_path / "out")
+    assert {f"report-{month}.csv", f"report-{month}.md", "cases.png"} <= set(files)
+    assert (tmp_path / "out" / "cases.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| child_safety | 1 | 1 | 1 | 1 |" in (tmp_path / "out" / f"report-{month}.md").read_text()
+    assert compute(engine, "2020-01").rows == []
+    with pytest.raises(MonthError):
+        compute(engine, "October")
+    assert audit.events(engine, action="report_run")[0]["target"] == month
+    assert case_id
+
+
+def test_purge_keeps_what_cases_need_and_is_safe_to_rerun(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    records = with_icons(data)
+    later = "2026-09-05T10:00:00Z"
+    records.append(snapshot("wa:b1", name="Class 8 parents (new)", observed_at=later))
+    records.append(snapshot("wa:ring7", name="friends 7 again", observed_at=later,
+                            own_invite_links=["https://chat.whatsapp.com/" + "R7".rjust(22, "0")],
+                            admins=["adm:1"]))
+    write_jsonl(data / "groups.jsonl", records)
+    engine = open_database(str(tmp_path / "p.db"))
+    policy = default_policy()
+    run_scan(engine, data, policy)
+    with Session(engine) as session:
+        before = len(session.exec(select(Snapshot.id)).all())
+    with pytest.raises(PermissionDenied):
+        purge(engine, MOD, 30, policy)
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    first = purge(engine, ADMIN, 30, policy, now=now)
+    assert first.snapshots == 1 and first.protected_groups == 15  # wa:b1's old name goes; the ring's stays
+    with Session(engine) as session:
+        assert len(session.exec(select(Snapshot.id)).all()) == before - 1
+        b1 = [x.payload["name"] for x in session.exec(select(Snapshot).where(Snapshot.group_id == "wa:b1")).all()]
+        ring7 = session.exec(select(Snapshot).where(Snapshot.group_id == "wa:ring7")).all()
+    assert b1 == ["Class 8 parents (new)"]  # the old observation went, the latest stays
+    assert len(ring7) == 2  # an open case's member keeps its whole history
+    again = purge(engine, ADMIN, 30, policy, now=now + timedelta(minutes=1))
+    assert again.snapshots == 0
+    assert [e["details"]["snapshots"] for e in audit.events(engine, action="purge")] == [0, 1]
+    assert audit.verify(engine).intact
+
+
+def test_cli_escalate_needs_a_named_user_and_prints_the_bundle(scanned, tmp_path):
+    engine, _, policy = scanned
+    case_id = escalated(engine, policy)
+    db = str(engine.url).removeprefix("sqlite:///")
+    add_user(engine, "lou", "lead", "a long enough password")
+    runner = CliRunner()
+    refused = runner.invoke(app, ["escalate", case_id, "--out", str(tmp_path / "b"), "--db", db],
+                            env={"GROUPSCAN_USER": ""})
+    assert refused.exit_code == 2 and "--as" in refused.output
+    done = runner.invoke(app, ["escalate", case_id, "--out", str(tmp_path / "b"), "--db", db, "--as", "lou",
+                               "--json"])
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.output)
+    assert result["case_id"] == case_id and len(result["sha256"]) == 64 and "report.json" in result["files"]
+    verify = runner.invoke(app, ["audit", "verify", "--db", db, "--json"])
+    assert verify.exit_code == 0 and json.loads(verify.output)["intact"]
