@@ -43,6 +43,9 @@ else:
     if who.can("view_metrics"):
         pages.append(st.Page(HERE / "views" / "metrics.py", title="Metrics", icon=":material/monitoring:",
                              url_path="metrics"))
+    if who.can("view_deliveries"):
+        pages.append(st.Page(HERE / "views" / "deliveries.py", title="Webhooks", icon=":material/webhook:",
+                             url_path="webhooks"))
     if who.can("view_audit"):
         pages.append(st.Page(HERE / "views" / "audit.py", title="Audit log", icon=":material/receipt_long:",
                              url_path="audit"))

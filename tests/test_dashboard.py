@@ -243,3 +243,47 @@ def test_a_case_link_from_an_alert_opens_the_case_after_sign_in(db):
     at.button[0].click().run()
     assert not at.exception
     assert at.title[0].value == f"Case {case_id}"
+
+
+def test_a_lead_downloads_the_evidence_bundle_of_an_approved_escalation(db):
+    from scanner.policy import default_policy
+    from scanner.review.decisions import claim, decide, review_escalation
+
+    policy = default_policy()
+    case_id = queue(db, User("mia", "moderator")).rows[0]["case_id"]
+    claim(db, User("lee", "lead"), case_id, policy)
+    decision = decide(db, User("lee", "lead"), case_id, "escalate", policy, category="child_safety", note="ring")
+    review_escalation(db, User("lou", "lead"), decision, approve=True, policy=policy)
+    mod = signed_in("mia")
+    mod.session_state["case_id"] = case_id
+    mod.switch_page("views/case.py").run()
+    assert "prepare_bundle" not in keys(mod)
+    at = signed_in("lou")
+    at.session_state["case_id"] = case_id
+    at.switch_page("views/case.py").run()
+    at.button(key="prepare_bundle").click().run()
+    assert not at.exception
+    (event,) = audit.events(db, action="evidence_exported")
+    assert event["actor"] == "lou" and event["details"]["bundle_sha256"] in texts(at)
+
+
+def test_dead_letters_are_listed_and_resent_by_a_lead(db):
+    from datetime import UTC, datetime
+
+    from scanner.store.models import WebhookDelivery
+
+    now = datetime.now(UTC)
+    with Session(db) as session, session.begin():
+        session.add(WebhookDelivery(event="decision", url="http://127.0.0.1:9/hook", secret_env="X",
+                                    payload={"case_id": "c-1"}, status="dead", attempts=6, next_attempt_at=now,
+                                    last_error="HTTP 500", created_at=now))
+    mod = signed_in("mia")
+    with pytest.raises(ValueError):
+        mod.switch_page("views/deliveries.py")
+    at = signed_in("lee")
+    at.switch_page("views/deliveries.py").run()
+    assert not at.dataframe[0].value.empty
+    (resend,) = [k for k in keys(at) if k.startswith("resend_")]
+    at.button(key=resend).click().run()
+    assert "No dead deliveries." in texts(at)
+    assert audit.events(db, action="webhook_retry")[0]["actor"] == "lee"

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import graphview, state
+from scanner.escalation.bundle import export_zip
 from scanner.review.cases import CaseNotFound, case_detail, case_graph
 from scanner.review.decisions import (
     ClaimConflict,
@@ -126,6 +127,16 @@ with st.container(border=True):
                         st.rerun()
                     except ReviewError as error:
                         st.error(str(error))
+
+    if detail["status"] == "escalated" and who.can("export_evidence"):
+        if st.button("Prepare evidence bundle", key="prepare_bundle"):
+            archive, digest = export_zip(engine, who, case_id, policy)
+            st.session_state["bundle"] = (case_id, archive, digest)
+        prepared = st.session_state.get("bundle")
+        if prepared and prepared[0] == case_id:
+            st.download_button("Download bundle (zip)", prepared[1], file_name=f"evidence-{case_id}.zip",
+                               mime="application/zip", key="download_bundle")
+            st.caption(f"Bundle SHA-256 (of its manifest, recorded in the audit log): `{prepared[2]}`")
 
 # --- Evidence -------------------------------------------------------------------------------------------------
 reasons_tab, graph_tab, members_tab, timeline_tab, decisions_tab = st.tabs(

@@ -1,0 +1,27 @@
+"""Webhook deliveries: the dead-letter list (deliveries that failed every attempt), with a resend for leads and
+admins, and the queue of pending ones."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import state
+from scanner.escalation.webhooks import deliveries, retry
+
+who = state.user()
+assert who is not None
+engine = state.engine()
+st.title("Webhook deliveries")
+status = st.selectbox("Status", ["dead", "pending", "sending", "delivered"], key="deliveries_status")
+rows = deliveries(engine, who, status)
+if not rows:
+    st.success(f"No {status} deliveries.")
+else:
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+if status == "dead" and rows and who.can("manage_webhooks"):
+    for row in rows[:50]:
+        if st.button(f"Resend #{row['id']} ({row['event']}, case {row['case_id']})", key=f"resend_{row['id']}"):
+            retry(engine, who, int(row["id"]))
+            state.kick_webhooks()
+            st.rerun()
