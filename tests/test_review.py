@@ -277,7 +277,19 @@ def test_audit_chain_catches_a_changed_row(scanned):
     assert result.intact and result.rows >= 4
     with Session(engine) as session:
         target = session.exec(select(AuditEvent).where(AuditEvent.action == "decision")).one()
+    with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
+        connection.execute(text("UPDATE audit_event SET actor = 'someone' WHERE id = :id"), {"id": target.id})
+    with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": target.id})
+    # Someone who controls the database file can drop the trigger; the chain still shows the edit.
     with engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER audit_event_no_update"))
         connection.execute(text("UPDATE audit_event SET actor = 'someone' WHERE id = :id"), {"id": target.id})
     broken = audit.verify(engine)
     assert broken.broken_id == target.id and "changed" in broken.problem
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    result = CliRunner().invoke(app, ["audit", "verify", "--db", str(engine.url).removeprefix("sqlite:///")])
+    assert result.exit_code == 1 and f"broken at row {target.id}" in result.output
