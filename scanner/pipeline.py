@@ -310,17 +310,36 @@ def run_scan(
     """Scan ``location`` into the database behind ``engine``. Raises ``SourceError`` for an unreadable
     location (recorded as a failed run)."""
     source, path = resolve(location)
+    return scan_records(engine, source.read(path), str(path), path.parent, policy, banks, lexicon, progress,
+                        on_started)
+
+
+def scan_records(
+    engine: Engine,
+    records: Iterable[Located | Rejected],
+    source_name: str,
+    data_root: Path,
+    policy: Policy,
+    banks: Sequence[HashBank] = (),
+    lexicon: Lexicon | None = None,
+    progress: Progress | None = None,
+    on_started: Callable[[int], None] | None = None,
+) -> ScanSummary:
+    """Scan already-read records: what ``run_scan`` does after opening its file, and what the bots call with the
+    snapshots they built from live events, so a group scores the same whichever way it arrived. Icon paths are
+    relative to ``data_root``; ``source_name`` should be a path inside it (reveals and bundles find icons from
+    the snapshot's source folder)."""
     with Session(engine) as session, session.begin():
-        run = ScanRun(started_at=_now(), source=str(path), policy_sha256=policy_fingerprint(policy))
+        run = ScanRun(started_at=_now(), source=source_name, policy_sha256=policy_fingerprint(policy))
         session.add(run)
         session.flush()
         scan_id = int(run.id or 0)
     if on_started:
         on_started(scan_id)
-    summary = ScanSummary(scan_id=scan_id, source=str(path))
+    summary = ScanSummary(scan_id=scan_id, source=source_name)
     try:
         started = time.perf_counter()
-        ingest(engine, source.read(path), summary, progress)
+        ingest(engine, records, summary, progress)
         summary.timings["read"] = time.perf_counter() - started
 
         started = time.perf_counter()
@@ -330,7 +349,7 @@ def run_scan(
         signals = default_signals(policy, lexicon, confirmed_groups(engine))
         preload_classifications(engine, signals)
         summary.models = {s.name: s.version for s in signals}
-        assessment = assess(states, policy, ScanContext(path.parent), banks, previous_clusters(engine),
+        assessment = assess(states, policy, ScanContext(data_root), banks, previous_clusters(engine),
                             signals, progress)
         summary.timings.update(assessment.timings)
 

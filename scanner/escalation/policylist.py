@@ -60,10 +60,9 @@ def matrix_entities(group_id: str, own_links: list[str]) -> list[str]:
     return entities
 
 
-def policy_rules(engine: Engine, user: User, takedown: bool = False, hashed: bool = False,
-                 now: datetime | None = None) -> list[dict]:
-    """Rules for every Matrix group a human confirmed as violating (approved escalations included), audited."""
-    require(user, "export_evidence")
+def build_rules(engine: Engine, takedown: bool = False, hashed: bool = False) -> list[dict]:
+    """Rules for every Matrix group a human confirmed as violating (approved escalations included), sorted by
+    state key. No permission check and no audit: callers (``policy_rules``, the Matrix bot) do both."""
     confirmed = confirmed_groups(engine)
     with Session(engine) as session:
         groups = session.exec(select(Group).where(col(Group.group_id).in_(sorted(confirmed)),
@@ -80,7 +79,14 @@ def policy_rules(engine: Engine, user: User, takedown: bool = False, hashed: boo
         for entity in matrix_entities(group.group_id, sorted(links.get(group.group_id, set()))):
             event = rule_event(entity, reason, takedown, hashed)
             events[event["state_key"]] = event
-    rules = [events[key] for key in sorted(events)]
+    return [events[key] for key in sorted(events)]
+
+
+def policy_rules(engine: Engine, user: User, takedown: bool = False, hashed: bool = False,
+                 now: datetime | None = None) -> list[dict]:
+    """``build_rules`` for a user allowed to export evidence, audited."""
+    require(user, "export_evidence")
+    rules = build_rules(engine, takedown, hashed)
     write(engine, lambda session: audit.append(session, user.name, "policy_list_exported", "",
                                                {"rules": len(rules), "takedown": takedown, "hashed": hashed},
                                                at=now or datetime.now(UTC)))

@@ -326,3 +326,25 @@ class HashHit(SQLModel, table=True):
     bank: str = Field(primary_key=True, max_length=128)
     first_scan_id: int = Field(foreign_key="scan_run.id")
     first_seen_at: datetime
+
+
+class BotState(SQLModel, table=True):
+    """What a bot must remember across restarts (its sync token, the policy rules it published), by key."""
+
+    __tablename__ = "bot_state"
+
+    key: str = Field(primary_key=True, max_length=256)
+    value: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime
+
+
+class BotAlert(SQLModel, table=True):
+    """The last alert a bot sent about a case in a channel, with the case state it described: a case is
+    announced once per change of state (opened, reopened, severity up), never again for the same state."""
+
+    __tablename__ = "bot_alert"
+
+    channel: str = Field(primary_key=True, max_length=256)
+    case_id: str = Field(primary_key=True, max_length=64)
+    state_key: str = Field(max_length=128)
+    sent_at: datetime
