@@ -478,6 +478,7 @@ def hash_icons(
 
 def _register_text_commands() -> None:
     from scanner.cli_banks import register as register_banks
+    from scanner.cli_bots import register as register_bots
     from scanner.cli_escalation import register as register_escalation
     from scanner.cli_review import register as register_review
     from scanner.cli_text import register
@@ -488,6 +489,7 @@ def _register_text_commands() -> None:
     register_users(app)
     register_review(app)
     register_escalation(app)
+    register_bots(app)
 
 
 _register_text_commands()

@@ -48,10 +48,11 @@ def rule_event(entity: str, reason: str, takedown: bool = False, hashed: bool = 
 
 
 def matrix_entities(group_id: str, own_links: list[str]) -> list[str]:
-    """The room id behind a Matrix group id, and the aliases among its own invite links."""
+    """The room id behind a Matrix group id, and the aliases among its own invite links. Room version 12 ids have
+    no ``:server`` part, so any ``!`` id is accepted."""
     entities = []
     room = group_id.removeprefix("mx:")
-    if room.startswith("!") and ":" in room:
+    if room.startswith("!") and len(room) > 1:
         entities.append(room)
     for link in own_links:
         found = canonicalize(link)

@@ -1,0 +1,63 @@
+"""``groupscan bot matrix|telegram --config FILE``. Registered by ``scanner.cli``.
+
+The bots live in the top-level ``bots`` package, which calls scanner services; the scanner library never imports
+it. Only these entry points do, inside the command, so ``groupscan`` works without the bot libraries loaded.
+No ``from __future__ import annotations`` (see cli_text).
+"""
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scanner.store.db import open_database
+
+ConfigOption = Annotated[Path, typer.Option("--config", help="The bot's YAML configuration.")]
+
+
+def register(app: typer.Typer) -> None:
+    from scanner import cli
+
+    bot = typer.Typer(help="Bots that watch groups live and alert moderators.", no_args_is_help=True)
+    app.add_typer(bot, name="bot")
+
+    def _run(make) -> None:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+        async def main() -> None:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            runner = make()
+            try:
+                await runner.run(stop)
+            finally:
+                await runner.close()
+
+        asyncio.run(main())
+
+    @bot.command(name="matrix")
+    def matrix(config: ConfigOption) -> None:
+        """Run the Matrix moderation bot (token from the environment variable the config names)."""
+        from pydantic import ValidationError
+
+        from bots.core import BotCore
+        from bots.matrix import MatrixBot, MatrixBotConfig
+
+        try:
+            settings = MatrixBotConfig.load(config)
+        except (OSError, ValidationError) as error:
+            cli._fail(f"{config}: {error}")
+            raise
+        policy = cli._policy(Path(settings.policy) if settings.policy else None)
+        engine = open_database(settings.database)
+        core = BotCore(engine, policy, Path(settings.media_dir), f"matrix:{settings.moderators_room}",
+                       settings.dashboard_url, max_alerts=settings.max_alerts)
+        try:
+            _run(lambda: MatrixBot(settings, core))
+        except ValueError as error:
+            cli._fail(str(error))
