@@ -87,7 +87,8 @@ class BotCore:
         html = (f"<b>[{row['severity'] or '-'}] {category}</b>: case <code>{row['case_id']}</code>{reopened}, "
                 f"{row['size']} group(s), risk {row['risk']:.2f}.<br>{_escape(why)}<br>"
                 f"<a href=\"{self.case_link(row['case_id'])}\">Review the case</a>")
-        state_key = f"{row['status']}|{row['severity']}|{row['reopened']}"
+        # Size in powers of two: a case is announced again when it doubles, not for every new member.
+        state_key = f"{row['status']}|{row['severity']}|{row['reopened']}|{max(row['size'], 1).bit_length()}"
         return Alert(row["case_id"], state_key, text, html)
 
     def _open_rows(self) -> list[dict]:

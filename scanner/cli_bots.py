@@ -61,3 +61,25 @@ def register(app: typer.Typer) -> None:
             _run(lambda: MatrixBot(settings, core))
         except ValueError as error:
             cli._fail(str(error))
+
+    @bot.command(name="telegram")
+    def telegram(config: ConfigOption) -> None:
+        """Run the Telegram bot (token from the environment variable the config names)."""
+        from pydantic import ValidationError
+
+        from bots.core import BotCore
+        from bots.telegram import TelegramBot, TelegramBotConfig
+
+        try:
+            settings = TelegramBotConfig.load(config)
+        except (OSError, ValidationError) as error:
+            cli._fail(f"{config}: {error}")
+            raise
+        policy = cli._policy(Path(settings.policy) if settings.policy else None)
+        engine = open_database(settings.database)
+        core = BotCore(engine, policy, Path(settings.media_dir), f"telegram:{settings.admin_chat_id}",
+                       settings.dashboard_url, max_alerts=settings.max_alerts)
+        try:
+            _run(lambda: TelegramBot(settings, core))
+        except ValueError as error:
+            cli._fail(str(error))
