@@ -9,7 +9,7 @@ import asyncio
 import logging
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -40,46 +40,39 @@ def register(app: typer.Typer) -> None:
 
         asyncio.run(main())
 
-    @bot.command(name="matrix")
-    def matrix(config: ConfigOption) -> None:
-        """Run the Matrix moderation bot (token from the environment variable the config names)."""
+    def _start(config: Path, platform: str) -> None:
         from pydantic import ValidationError
 
         from bots.core import BotCore
-        from bots.matrix import MatrixBot, MatrixBotConfig
 
+        bot_class: Any
+        settings_class: Any
+        if platform == "matrix":
+            from bots.matrix import MatrixBot as bot_class
+            from bots.matrix import MatrixBotConfig as settings_class
+        else:
+            from bots.telegram import TelegramBot as bot_class
+            from bots.telegram import TelegramBotConfig as settings_class
         try:
-            settings = MatrixBotConfig.load(config)
+            settings = settings_class.load(config)
         except (OSError, ValidationError) as error:
             cli._fail(f"{config}: {error}")
             raise
         policy = cli._policy(Path(settings.policy) if settings.policy else None)
-        engine = open_database(settings.database)
-        core = BotCore(engine, policy, Path(settings.media_dir), f"matrix:{settings.moderators_room}",
+        channel = settings.moderators_room if platform == "matrix" else settings.admin_chat_id
+        core = BotCore(open_database(settings.database), policy, Path(settings.media_dir), f"{platform}:{channel}",
                        settings.dashboard_url, max_alerts=settings.max_alerts)
         try:
-            _run(lambda: MatrixBot(settings, core))
+            _run(lambda: bot_class(settings, core))
         except ValueError as error:
             cli._fail(str(error))
+
+    @bot.command(name="matrix")
+    def matrix(config: ConfigOption) -> None:
+        """Run the Matrix moderation bot (token from the environment variable the config names)."""
+        _start(config, "matrix")
 
     @bot.command(name="telegram")
     def telegram(config: ConfigOption) -> None:
         """Run the Telegram bot (token from the environment variable the config names)."""
-        from pydantic import ValidationError
-
-        from bots.core import BotCore
-        from bots.telegram import TelegramBot, TelegramBotConfig
-
-        try:
-            settings = TelegramBotConfig.load(config)
-        except (OSError, ValidationError) as error:
-            cli._fail(f"{config}: {error}")
-            raise
-        policy = cli._policy(Path(settings.policy) if settings.policy else None)
-        engine = open_database(settings.database)
-        core = BotCore(engine, policy, Path(settings.media_dir), f"telegram:{settings.admin_chat_id}",
-                       settings.dashboard_url, max_alerts=settings.max_alerts)
-        try:
-            _run(lambda: TelegramBot(settings, core))
-        except ValueError as error:
-            cli._fail(str(error))
+        _start(config, "telegram")

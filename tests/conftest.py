@@ -72,3 +72,18 @@ def scanned(tmp_path):
     policy = default_policy()
     run_scan(engine, data, policy)
     return engine, data, policy
+
+
+@pytest.fixture(scope="module")
+def synapse(tmp_path_factory):
+    """A real Synapse on 127.0.0.1 for a test module (a start costs 2-3 s); skips if .venv-synapse is missing."""
+    from tests.matrix_server import SYNAPSE_PYTHON, SynapseServer, synapse_available
+
+    if not synapse_available():
+        pytest.skip(f"{SYNAPSE_PYTHON} does not exist (.ci/run creates .venv-synapse with matrix-synapse)")
+    server = SynapseServer(tmp_path_factory.mktemp("synapse"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

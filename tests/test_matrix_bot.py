@@ -10,7 +10,7 @@ import io
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -31,16 +31,6 @@ from tests.matrix_server import SYNAPSE_PYTHON, MatrixUser, SynapseServer, synap
 
 pytestmark = pytest.mark.skipif(not synapse_available(), reason=f"{SYNAPSE_PYTHON} does not exist (.ci/run "
                                                                  "creates .venv-synapse with matrix-synapse)")
-
-
-@pytest.fixture(scope="module")
-def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynapseServer]:
-    server = SynapseServer(tmp_path_factory.mktemp("synapse"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def q(room_id: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -14,17 +13,6 @@ pytestmark = pytest.mark.skipif(
     reason=f"{SYNAPSE_PYTHON} does not exist (create it: python3 -m venv .venv-synapse && "
     ".venv-synapse/bin/pip install matrix-synapse==1.163.2)",
 )
-
-
-@pytest.fixture(scope="module")
-def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynapseServer]:
-    """One homeserver for the module: a start costs 2-3 s, so tests share it and use their own accounts."""
-    server = SynapseServer(tmp_path_factory.mktemp("synapse"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _room_path(room_id: str) -> str:
