@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -34,10 +32,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from bots.core import BotCore
 from scanner.schema import GroupSnapshot
 from scanner.signals.links import extract_links
+from scanner.sources.matrix_admin import WATCHED_STATE, avatar_of, room_record, store_icon
 
 log = logging.getLogger("groupscan.bot.matrix")
-WATCHED_STATE = {"m.room.create", "m.room.name", "m.room.topic", "m.room.avatar", "m.room.canonical_alias",
-                 "m.room.power_levels"}
 POLICY_RULE = EventType.find("m.policy.rule.room", t_class=EventType.Class.STATE)
 HELP = ("Commands: !scan ROOM (a room id or #alias: read it now and show its score), !case ID (a case summary), "
         "!status (counts), !help.")
@@ -137,50 +134,21 @@ class MatrixBot:
         except Exception as error:  # a missing or refused avatar is not worth failing the snapshot
             log.warning("avatar %s not downloaded: %s", mxc, error)
             return None
-        sha = hashlib.sha256(data).hexdigest()
-        path = self.media_dir / "icons" / f"{sha}.img"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            path.write_bytes(data)
-        return f"icons/{sha}.img"
+        return store_icon(self.media_dir, data)
 
     async def snapshot(self, room_id: str, posted: list[str] | None = None) -> GroupSnapshot | None:
-        """The room as a ``GroupSnapshot``, or None for the bot's own rooms and rooms under the member floor."""
+        """The room as a ``GroupSnapshot`` (the batch source's mapping), or None for the bot's own rooms and
+        rooms under the member floor."""
         if room_id in (self.mod_room, self.policy_room):
             return None
         state = await self.room_state(room_id)
-        by_type: dict[str, dict] = {}
-        members = 0
-        for event in state:
-            kind = event.get("type")
-            if kind == "m.room.member":
-                members += (event.get("content") or {}).get("membership") == "join"
-            elif kind in WATCHED_STATE and event.get("state_key", "") == "":
-                by_type[kind] = event
+        members = sum(1 for e in state if e.get("type") == "m.room.member"
+                      and (e.get("content") or {}).get("membership") == "join")
         if members < self.config.min_joined_members:
             return None
-        content = {k: (v.get("content") or {}) for k, v in by_type.items()}
-        creator = by_type.get("m.room.create", {}).get("sender")
-        levels = content.get("m.room.power_levels", {}).get("users", {}) or {}
-        admins = sorted({u for u, level in levels.items() if isinstance(level, int) and level >= 50}
-                        | ({creator} if creator else set()))
-        alias = content.get("m.room.canonical_alias", {})
-        aliases = [a for a in [alias.get("alias"), *(alias.get("alt_aliases") or [])] if isinstance(a, str) and a]
-        topic = content.get("m.room.topic", {}).get("topic", "")
-        name = content.get("m.room.name", {}).get("name", "")
-        avatar = content.get("m.room.avatar", {}).get("url")
-        icon = await self._icon(avatar) if isinstance(avatar, str) and avatar.startswith("mxc://") else None
-        record = {
-            "schema": 1, "platform": "matrix", "group_id": f"mx:{room_id}",
-            "observed_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-            "name": name if isinstance(name, str) else "", "description": topic if isinstance(topic, str) else "",
-            "member_count": members, "admins": [f"mx:user:{a}" for a in admins],
-            "own_invite_links": [f"https://matrix.to/#/{a}" for a in aliases],
-            "posted_invite_links": [{"url": url} for url in sorted(set(posted or []))],
-        }
-        if icon:
-            record["icon"] = {"path": icon}
-        return GroupSnapshot.model_validate(record, context={"root": self.media_dir})
+        mxc = avatar_of(state)
+        icon = await self._icon(mxc) if mxc else None
+        return GroupSnapshot.model_validate(room_record(room_id, state, posted, icon), context={"root": self.media_dir})
 
     # --- the loop ----------------------------------------------------------------------------------------------
     async def setup(self) -> None:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -29,7 +30,7 @@ from rich.table import Table
 from scanner.banks import load_banks
 from scanner.evaluation import group_metrics, network_metrics, public_names_metrics, read_labels
 from scanner.export import NotFound, cluster_graph, write_graphml
-from scanner.pipeline import ScanSummary, run_scan
+from scanner.pipeline import ScanSummary, run_scan, scan_records
 from scanner.policy import Policy, PolicyError, load_policy
 from scanner.signals.hashbank import HashBank, HashBankError, read_bank
 from scanner.signals.lexicon import Lexicon, LexiconError, load_lexicon
@@ -161,42 +162,94 @@ def _cluster_table(clusters: list[dict], title: str) -> Table:
 
 @app.command()
 def scan(
-    path: Annotated[Path, typer.Argument(help="A .jsonl or .csv file, or a folder holding groups.jsonl.")],
+    path: Annotated[Path | None, typer.Argument(help="A .jsonl or .csv file, or a folder holding groups.jsonl "
+                                                     "(not with --source matrix-admin).")] = None,
     db: DbOption = None,
     policy_file: PolicyOption = None,
     lexicon_file: LexiconOption = None,
     hash_list: HashListOption = None,
     auto_hash_lists: Annotated[bool, typer.Option(help="Load DATA/hashlists/*.pdq automatically.")] = True,
     top: Annotated[int, typer.Option(help="How many clusters to show.")] = 10,
+    source: Annotated[str, typer.Option("--source", help="file (PATH) or matrix-admin (--homeserver).")] = "file",
+    homeserver: Annotated[str | None, typer.Option(help="Synapse base URL for --source matrix-admin; the admin "
+                                                        "token comes from $GROUPSCAN_MATRIX_ADMIN_TOKEN or "
+                                                        "--token-file.")] = None,
+    token_file: Annotated[Path | None, typer.Option(help="File holding the admin token.")] = None,
+    min_members: Annotated[int, typer.Option(help="Privacy floor: skip rooms with fewer joined members.")] = 20,
+    media_dir: Annotated[Path, typer.Option(help="Where matrix-admin avatars are kept.")] = Path("matrix-media"),
+    wait: Annotated[float, typer.Option(help="Seconds to wait if another scan holds the database.")] = 0,
+    stale_after: Annotated[float, typer.Option(help="Seconds without a heartbeat after which a scan's lock is "
+                                                    "considered abandoned.")] = 600,
     as_json: JsonOption = False,
 ) -> None:
     """Scan group snapshots into the database and show the most suspicious clusters.
 
     Bad records are quarantined with file, line and reason (see `groupscan rejected`); the scan goes on.
-    Scanning the same input again stores nothing twice.
+    Scanning the same input again stores nothing twice. One scan runs per database at a time.
+
+    Exit codes: 0 done, nothing new at P1 or above; 10 done, new, reopened or more severe cases at P1 or above;
+    2 bad input or configuration; 3 another scan holds the database (nothing done); 1 failure.
     """
-    policy, lexicon, banks = _configuration(path, policy_file, lexicon_file, hash_list, auto_hash_lists)
-    try:
-        resolve(path)  # fail before creating a database for a path that cannot be read
-    except SourceError as error:
-        _fail(str(error))
-    engine = open_database(db)
-    banks = banks + load_banks(engine)  # banks imported with `groupscan hashlist import`, enabled ones
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=errors, transient=True, disable=as_json) as bar:
-        tasks: dict[str, TaskID] = {}
+    from scanner.notify import notify
+    from scanner.scanlock import DatabaseLock, LockBusy
+    from scanner.sources.matrix_admin import HomeserverError
 
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total or None)
-            bar.update(tasks[stage], completed=done, total=total or None)
-
+    if source not in ("file", "matrix-admin"):
+        _fail(f"--source {source!r}: expected file or matrix-admin")
+    location = (path or Path(".")) if source == "file" else media_dir
+    policy, lexicon, banks = _configuration(location, policy_file, lexicon_file, hash_list,
+                                            auto_hash_lists and source == "file")
+    if source == "file":
+        if path is None:
+            _fail("give a PATH to scan (or --source matrix-admin --homeserver URL)")
         try:
-            summary = run_scan(engine, path, policy, banks, lexicon, progress)
+            resolve(location)  # fail before creating a database for a path that cannot be read
         except SourceError as error:
             _fail(str(error))
-            raise
+    elif not homeserver:
+        _fail("--source matrix-admin needs --homeserver URL")
+    admin = _homeserver_admin(homeserver, token_file) if source == "matrix-admin" else None
+    engine = open_database(db)
+    banks = banks + load_banks(engine)  # banks imported with `groupscan hashlist import`, enabled ones
+    lock = DatabaseLock(engine, stale_after=stale_after)
+    try:
+        lock.acquire(wait=wait)
+    except LockBusy as busy:
+        _fail(f"{busy}; this scan did nothing (--wait SECONDS to queue behind it)", code=3)
+    if lock.recovered is not None:
+        errors.print(f"[yellow]recovered the lock of an abandoned scan[/] (pid {lock.recovered.pid} on "
+                     f"{escape(lock.recovered.host)}, last heartbeat {lock.recovered.heartbeat_at:%H:%M:%S} UTC)")
+    try:
+        with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=errors, transient=True, disable=as_json) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total or None)
+                bar.update(tasks[stage], completed=done, total=total or None)
+
+            try:
+                if admin is not None:
+                    from scanner.sources.matrix_admin import read_homeserver
+
+                    skipped: list[str] = []
+                    summary = scan_records(engine, read_homeserver(admin, media_dir, min_members, skipped),
+                                           str(media_dir / "matrix-admin.rooms"), media_dir, policy, banks, lexicon,
+                                           progress)
+                else:
+                    summary = run_scan(engine, location, policy, banks, lexicon, progress)
+            except SourceError as error:
+                _fail(str(error))
+                raise
+            except HomeserverError as error:
+                _fail(f"homeserver: {error}", code=1)
+                raise
+    finally:
+        lock.release()
+    problems = notify(engine, policy, summary)
     clusters = cluster_dicts(engine, limit=top, flagged_only=True)
+    code = 10 if summary.needs_attention else 0
     if as_json:
         payload = {
             "scan_id": summary.scan_id, "source": summary.source, "records_read": summary.records_read,
@@ -205,14 +258,42 @@ def scan(
             "groups": summary.groups, "clusters": summary.clusters, "flagged_groups": summary.flagged_groups,
             "flagged_clusters": summary.flagged_clusters, "groups_changed": summary.groups_changed,
             "timings": summary.timings, "models": summary.models, "top_clusters": clusters,
+            "changes": summary.changes, "exit_code": code, "notification_problems": problems,
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-        return
+        raise typer.Exit(code)
     _print_summary(summary, banks, str(engine.url))
+    _print_changes(summary)
     if clusters:
         console.print(_cluster_table(clusters, f"Top {len(clusters)} flagged clusters"))
     else:
         console.print("No cluster reached the review threshold.")
+    raise typer.Exit(code)
+
+
+def _homeserver_admin(homeserver: str | None, token_file: Path | None):
+    from scanner.sources.matrix_admin import TOKEN_VARIABLE, SynapseAdmin
+
+    token = os.environ.get(TOKEN_VARIABLE)
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            _fail(f"--token-file: {error}")
+    if not token:
+        _fail(f"no admin token: set ${TOKEN_VARIABLE} or give --token-file (never a flag value)")
+    assert homeserver is not None and token is not None
+    return SynapseAdmin(homeserver, token)
+
+
+def _print_changes(summary: ScanSummary) -> None:
+    from scanner.notify import summary_text
+
+    lines = summary_text(summary).splitlines()[1:]
+    console.print("[bold]changes since the previous scan:[/] " + ("" if lines != ["Nothing new."] else "none"))
+    if lines != ["Nothing new."]:
+        for line in lines:
+            console.print(f"  {escape(line)}")
 
 
 @app.command()

@@ -68,6 +68,13 @@ class ScanSummary:
     cases_reopened: int = 0
     # (group_id, bank) pairs that matched a hash list for the first time in this scan.
     new_hash_hits: list[list[str]] = field(default_factory=list)
+    # What changed since the previous scan (``changes_since``): the scheduled-scan summary.
+    changes: dict = field(default_factory=dict)
+
+    @property
+    def needs_attention(self) -> bool:
+        """New, reopened or more severe cases at P1 or above: exit code 10 for schedulers."""
+        return bool(self.changes.get("attention"))
 
 
 def _now() -> datetime:
@@ -234,6 +241,50 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
     return len(inserts) + len(updates)
 
 
+ATTENTION_TIERS = ("P0", "P1")
+
+
+def flagged_state(engine: Engine) -> dict[str, tuple[int, str | None]]:
+    """Flagged active clusters before a scan stores its results: id -> (size, severity)."""
+    with Session(engine) as session:
+        rows = session.exec(select(Cluster.cluster_id, Cluster.size, Cluster.severity)
+                            .where(col(Cluster.flagged).is_(True), col(Cluster.active).is_(True))).all()
+    return {cid: (size, severity) for cid, size, severity in rows}
+
+
+def changes_since(engine: Engine, before: dict[str, tuple[int, str | None]], opened: Sequence[str],
+                  reopened: Sequence[str], new_hits: Sequence[Sequence[str]]) -> dict:
+    """New clusters (cases opened or reopened), grown clusters, clusters whose severity rose, and new hash-list
+    hits, each with what a person needs to act; ``attention`` when any of it is at P1 or above."""
+    rank = {t: i for i, t in enumerate(("P0", "P1", "P2", "P3"))}
+    after = flagged_state(engine)
+    wanted = sorted(set(after) | set(opened) | set(reopened))
+    with Session(engine) as session:
+        rows = {c.cluster_id: c for c in session.exec(select(Cluster).where(col(Cluster.cluster_id).in_(wanted)))}
+        names: dict[str, list[str]] = {}
+        for cid, name in session.exec(select(ClusterMember.cluster_id, Group.name)
+                                      .join(Group, col(Group.group_id) == col(ClusterMember.group_id))
+                                      .where(col(ClusterMember.cluster_id).in_(wanted))
+                                      .order_by(col(Group.risk).desc())).all():
+            names.setdefault(cid, []).append(name)
+
+    def describe(cid: str) -> dict:
+        c = rows[cid]
+        return {"cluster_id": cid, "severity": c.severity, "category": c.category, "size": c.size,
+                "risk": c.risk, "top_reason": c.reasons[0]["sentence"] if c.reasons else "",
+                "names": names.get(cid, [])[:5]}
+
+    new = [{**describe(cid), "reopened": cid in reopened} for cid in [*opened, *reopened] if cid in rows]
+    grown = [{**describe(cid), "size_before": before[cid][0]} for cid, (size, _) in sorted(after.items())
+             if cid in before and size > before[cid][0]]
+    rose = [{**describe(cid), "severity_before": before[cid][1]} for cid, (_, severity) in sorted(after.items())
+            if cid in before and rank.get(severity or "", 9) < rank.get(before[cid][1] or "", 9)]
+    attention = [c["cluster_id"] for c in [*new, *rose] if c["severity"] in ATTENTION_TIERS]
+    return {"new_clusters": new, "grown_clusters": grown, "severity_rose": rose,
+            "new_hash_hits": [{"group_id": g, "bank": b} for g, b in new_hits],
+            "attention": sorted(set(attention))}
+
+
 def record_hash_hits(engine: Engine, assessment: Assessment, scan_id: int) -> list[list[str]]:
     """Remember the first scan in which each group matched each hash list; returns the new pairs."""
     found = sorted({(g.group_id, r.feature) for g in assessment.groups for r in g.reasons if r.signal == "hash_bank"})
@@ -354,6 +405,7 @@ def scan_records(
         summary.timings.update(assessment.timings)
 
         started = time.perf_counter()
+        before = flagged_state(engine)
         summary.groups_changed = persist(engine, assessment, states, scan_id)
         store_thumbnails(engine, signals, policy, scan_id)
         summary.new_hash_hits = record_hash_hits(engine, assessment, scan_id)
@@ -367,6 +419,7 @@ def scan_records(
         summary.clusters = len(assessment.clusters)
         summary.flagged_groups = sum(g.flagged for g in assessment.groups)
         summary.flagged_clusters = sum(c.flagged for c in assessment.clusters)
+        summary.changes = changes_since(engine, before, synced.opened, synced.reopened, summary.new_hash_hits)
         _finish(engine, summary, "done", None)
     except BaseException as error:
         _finish(engine, summary, "failed", f"{type(error).__name__}: {error}")
@@ -388,6 +441,7 @@ def _finish(engine: Engine, summary: ScanSummary, status: str, error: str | None
         run.rejected = len(summary.rejected)
         run.timings = {k: round(v, 4) for k, v in summary.timings.items()}
         run.models = dict(summary.models)
+        run.changes = dict(summary.changes)
         audit.append(session, "system", "scan", f"scan:{summary.scan_id}",
                      {"status": status, "source": summary.source, "records_read": summary.records_read,
                       "snapshots_new": summary.snapshots_new, "rejected": len(summary.rejected),

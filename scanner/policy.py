@@ -157,7 +157,7 @@ class WebhookPolicy(_Model):
 
     url: str = Field(min_length=8)
     secret_env: str = Field(min_length=1)
-    events: list[Literal["decision", "escalation"]] = Field(default=["decision", "escalation"])
+    events: list[Literal["decision", "escalation", "scan"]] = Field(default=["decision", "escalation"])
 
 
 class ReporterPolicy(_Model):
@@ -170,6 +170,15 @@ class ReporterPolicy(_Model):
     legal_url: str = ""
 
 
+class MatrixNotifyPolicy(_Model):
+    """Post each scan's change summary to a Matrix room (token from the named environment variable)."""
+
+    homeserver: str
+    room_id: str
+    token_env: str = "GROUPSCAN_NOTIFY_MATRIX_TOKEN"
+    only_when_new: bool = True
+
+
 class EscalationPolicy(_Model):
     """Evidence bundles, reports, webhooks and retention."""
 
@@ -180,6 +189,7 @@ class EscalationPolicy(_Model):
     webhook_backoff_seconds: float = Field(default=30, gt=0)
     webhook_timeout_seconds: float = Field(default=5, gt=0)
     retention_keep_latest: bool = True
+    scan_notify_matrix: MatrixNotifyPolicy | None = None
 
 
 class Policy(_Model):

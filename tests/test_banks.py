@@ -70,7 +70,7 @@ def test_cli_import_ls_disable_and_scans_use_enabled_banks(tmp_path):
 
     def hits() -> bool:
         scanned = runner.invoke(app, ["scan", str(data), "--db", db, "--no-auto-hash-lists", "--json"])
-        assert scanned.exit_code == 0, scanned.output
+        assert scanned.exit_code in (0, 10), scanned.output
         groups = json.loads(runner.invoke(app, ["groups", "--db", db, "--json"]).stdout)
         return any(r["signal"] == "hash_bank" for r in groups[0]["reasons"])
 

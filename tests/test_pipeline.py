@@ -129,7 +129,7 @@ def test_cli_json_contracts(world, tmp_path):
     runner = CliRunner()
     db = str(tmp_path / "cli.sqlite")
     scanned = runner.invoke(app, ["scan", str(world), "--db", db, "--json"])
-    assert scanned.exit_code == 0, scanned.output
+    assert scanned.exit_code == 10, scanned.output  # a new P0 case: the scheduler's "look now"
     summary = json.loads(scanned.stdout)
     assert summary["rejected"][0]["line"] == 4 and summary["groups"] == 45
     clusters = json.loads(runner.invoke(app, ["clusters", "--db", db, "--json"]).stdout)
@@ -166,7 +166,7 @@ def test_cluster_graph_export(world, tmp_path):
 
     runner = CliRunner()
     db = str(tmp_path / "g.sqlite")
-    assert runner.invoke(app, ["scan", str(world), "--db", db]).exit_code == 0
+    assert runner.invoke(app, ["scan", str(world), "--db", db]).exit_code == 10
     (ring,) = json.loads(runner.invoke(app, ["clusters", "--db", db, "--json", "--flagged"]).stdout)
     out = tmp_path / "ring.graphml"
     result = runner.invoke(app, ["graph", ring["cluster_id"], "--db", db, "--out", str(out)])
@@ -208,7 +208,7 @@ def test_show_explains_a_group_with_its_timeline(world, tmp_path):
     write_jsonl(world / "groups.jsonl", records)
     runner = CliRunner()
     db = str(tmp_path / "show.sqlite")
-    assert runner.invoke(app, ["scan", str(world), "--db", db]).exit_code == 0
+    assert runner.invoke(app, ["scan", str(world), "--db", db]).exit_code == 10
     detail = json.loads(runner.invoke(app, ["show", "wa:ring3", "--db", db, "--json"]).stdout)
     assert detail["name"] == "study group" and detail["flagged"]
     assert [e["changes"] for e in detail["timeline"]] == [["first seen"], ["renamed"]]

@@ -152,7 +152,7 @@ def test_scan_records_which_model_version_scored_each_group(tmp_path, shipped):
                                                snapshot("g2", name="cricket fans")])
     db = str(tmp_path / "s.db")
     result = CliRunner().invoke(app, ["scan", str(data), "--db", db, "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code in (0, 10), result.output
     assert json.loads(result.stdout)["models"]["text_model"] == shipped.version
     with Session(open_database(db)) as session:
         rows = {g.group_id: g for g in session.exec(select(Group)).all()}

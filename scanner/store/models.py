@@ -33,6 +33,8 @@ class ScanRun(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=4000)
     # Which model (name -> version) each signal used in this run, e.g. {"text_model": "text-2026.11.22"}.
     models: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    # What this scan changed: new, grown and more severe clusters, new hash-list hits (``groupscan runs``).
+    changes: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
 
 
 class Snapshot(SQLModel, table=True):
@@ -348,3 +350,17 @@ class BotAlert(SQLModel, table=True):
     case_id: str = Field(primary_key=True, max_length=64)
     state_key: str = Field(max_length=128)
     sent_at: datetime
+
+
+class ScanLock(SQLModel, table=True):
+    """At most one scan per database: a row per lock name, held by one process, kept alive by a heartbeat. A row
+    whose heartbeat stopped (a killed scan) is taken over safely (a conditional UPDATE on the old holder)."""
+
+    __tablename__ = "scan_lock"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=256)
+    pid: int
+    host: str = Field(max_length=256)
+    acquired_at: datetime
+    heartbeat_at: datetime
