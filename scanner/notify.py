@@ -27,8 +27,10 @@ def summary_text(summary: ScanSummary) -> str:
              "clusters."]
     for item in changes.get("new_clusters", []):
         word = "reopened" if item.get("reopened") else "new"
+        names = ", ".join(repr(n) for n in item.get("names", [])[:3])
         parts.append(f"{word}: [{item['severity']}] {(item['category'] or '').replace('_', ' ')} "
-                     f"{item['cluster_id']} ({item['size']} groups, risk {item['risk']:.2f}) {item['top_reason']}")
+                     f"{item['cluster_id']} ({item['size']} groups, risk {item['risk']:.2f}; {names}) "
+                     f"{item['top_reason']}")
     for item in changes.get("grown_clusters", []):
         parts.append(f"grown: {item['cluster_id']} {item['size_before']} -> {item['size']} groups")
     for item in changes.get("severity_rose", []):
