@@ -87,3 +87,18 @@ def synapse(tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server on 127.0.0.1 for the session; skips where the server binaries are missing
+    (.ci/run installs them)."""
+    from tests.pg_server import PostgresServer, pg_bin
+
+    if pg_bin() is None:
+        pytest.skip("PostgreSQL server binaries are not installed (.ci/run installs the postgresql package)")
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
