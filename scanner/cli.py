@@ -30,7 +30,7 @@ from rich.table import Table
 from scanner.banks import load_banks
 from scanner.evaluation import group_metrics, network_metrics, public_names_metrics, read_labels
 from scanner.export import NotFound, cluster_graph, write_graphml
-from scanner.pipeline import ScanSummary, run_scan, scan_records
+from scanner.pipeline import ScanSummary, close_abandoned_runs, run_scan, scan_records
 from scanner.policy import Policy, PolicyError, load_policy
 from scanner.signals.hashbank import HashBank, HashBankError, read_bank
 from scanner.signals.lexicon import Lexicon, LexiconError, load_lexicon
@@ -216,6 +216,9 @@ def scan(
         lock.acquire(wait=wait)
     except LockBusy as busy:
         _fail(f"{busy}; this scan did nothing (--wait SECONDS to queue behind it)", code=3)
+    abandoned = close_abandoned_runs(engine)
+    if abandoned:
+        errors.print(f"[yellow]earlier scan(s) {abandoned} stopped before finishing; this scan completes their work[/]")
     if lock.recovered is not None:
         errors.print(f"[yellow]recovered the lock of an abandoned scan[/] (pid {lock.recovered.pid} on "
                      f"{escape(lock.recovered.host)}, last heartbeat {lock.recovered.heartbeat_at:%H:%M:%S} UTC)")

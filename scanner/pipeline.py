@@ -244,6 +244,18 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
 ATTENTION_TIERS = ("P0", "P1")
 
 
+def close_abandoned_runs(engine: Engine) -> list[int]:
+    """Mark runs still "running" as abandoned. Call it only while holding the scan lock: then no other scan can
+    be running, so such a run was killed (its stored snapshots stay; the next scan completes the work)."""
+    with Session(engine) as session, session.begin():
+        runs = session.exec(select(ScanRun).where(ScanRun.status == "running")).all()
+        for run in runs:
+            run.status = "abandoned"
+            run.error = "the process stopped before the scan finished; a later scan resumed from the stored data"
+            session.add(run)
+        return [int(r.id or 0) for r in runs]
+
+
 def flagged_state(engine: Engine) -> dict[str, tuple[int, str | None]]:
     """Flagged active clusters before a scan stores its results: id -> (size, severity)."""
     with Session(engine) as session:

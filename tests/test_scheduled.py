@@ -129,3 +129,52 @@ def test_a_lock_from_another_host_is_stale_only_after_its_heartbeat_stops(tmp_pa
     taker = DatabaseLock(engine, stale_after=60)
     assert taker.try_acquire() and taker.recovered.host == "elsewhere"
     assert not DatabaseLock(engine, stale_after=60).try_acquire()
+
+
+def _state(db: str) -> dict:
+    """Everything a scan decides, without scan ids (a resumed database has one more run)."""
+    from scanner.store.models import Cluster, Group, RejectedRecord, ReviewCase, Snapshot
+
+    with Session(open_database(db)) as session:
+        return {
+            "groups": sorted((g.group_id, g.risk, g.cluster_id, g.category, g.flagged, g.score_sha256)
+                             for g in session.exec(select(Group))),
+            "clusters": sorted((c.cluster_id, c.risk, c.size, c.active, c.score_sha256)
+                               for c in session.exec(select(Cluster))),
+            "snapshots": sorted(s.content_hash for s in session.exec(select(Snapshot))),
+            "rejected": sorted((r.source, r.line) for r in session.exec(select(RejectedRecord))),
+            "cases": sorted((c.case_id, c.status, c.severity, c.size) for c in session.exec(select(ReviewCase))),
+        }
+
+
+def test_kill_9_in_the_middle_then_the_same_command_equals_a_clean_run(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_jsonl(data / "groups.jsonl", mini_world(bad=True) + second_ring())
+    clean = str(tmp_path / "clean.db")
+    subprocess.run([*GROUPSCAN, "scan", str(data), "--db", clean], capture_output=True, timeout=300)
+    crashed = str(tmp_path / "crashed.db")
+    engine = open_database(crashed)
+    victim = subprocess.Popen([*GROUPSCAN, "scan", str(data), "--db", crashed], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:  # wait until it has stored its input, then kill it mid-scan
+        with Session(engine) as session:
+            run = session.exec(select(ScanRun)).first()
+            if run is not None and run.snapshots_new == 0 and session.exec(select(ScanLock)).first():
+                from scanner.store.models import Snapshot
+
+                if session.exec(select(Snapshot.id)).first() is not None:
+                    break
+        time.sleep(0.02)
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait()
+    with Session(engine) as session:
+        assert session.exec(select(ScanRun)).one().status == "running"  # killed before it finished
+    resumed = subprocess.run([*GROUPSCAN, "scan", str(data), "--db", crashed], capture_output=True, text=True,
+                             timeout=300)
+    assert resumed.returncode in (0, 10), resumed.stderr
+    assert "stopped before finishing" in resumed.stderr
+    assert _state(crashed) == _state(clean)
+    with Session(engine) as session:
+        assert [r.status for r in session.exec(select(ScanRun).order_by(ScanRun.id))] == ["abandoned", "done"]
