@@ -1,0 +1,540 @@
+"""Scale benchmark: the stages of a scan at N groups, the fast graph backend against a networkx baseline.
+
+    .venv/bin/python -m bench.scale --groups 1000000
+    .venv/bin/python -m bench.scale --groups 100000 --workdir /tmp/scale-data      # keep and reuse the data
+    .venv/bin/python -m bench.scale --groups 1000000 --data /tmp/scale-data/groups-100000-seed-11 --tile
+
+Not a test: it prints figures for the scale issue. Stages, with the calls ``scanner.assess`` makes and the default
+policy (``scanner.policy.default_policy()``):
+
+- generate: ``python -m sample_groups.generate --seed S --groups N --out DIR --quiet`` in a subprocess. The
+  generator has no option to skip icons (drawing them and saving them as optimised PNG is most of its time). If
+  a projection from a 2,000-group probe says N will take longer than ``--generate-budget``, the largest round
+  size that fits is generated instead, and said so. ``--workdir`` keeps generated folders and reuses them.
+- read+validate (``scanner.sources.resolve`` then ``source.read``), fold (``scanner.groups.fold``), icon PDQ
+  (the icon signal's hashing, without the moderator thumbnails), graph build (``scanner.graph.build.project``,
+  with the faiss near-duplicate icon search also timed on its own).
+- per backend, from the ``Projection``: backend graph (scipy CSR or ``networkx.Graph``), components,
+  communities (``FastBackend``: Leiden CPM; networkx has no Leiden, so its baseline is
+  ``networkx.community.louvain_communities``, a cost baseline only) and PageRank x5 (``proximity`` with
+  ``backend.personalized_rank``, once per policy category, as ``assess`` does; seeds are the ring members of
+  ``labels.csv``, standing in for direct evidence, since the text and icon signals are not run here).
+  networkx communities are skipped above ``--nx-communities-max`` groups and all networkx stages above
+  ``--nx-max``; every backend stage runs in a forked child and is stopped after ``--stage-budget`` seconds.
+- ``--tile``: when the data holds fewer groups than ``--groups`` (fallback, or ``--data``), the graph stages run
+  again on K disjoint copies of the folded groups (ids, admins and invite links suffixed per copy, PDQ hashes
+  XOR-ed with a per-copy mask, which keeps distances inside a copy). The projection of the copies is the base
+  projection repeated block-diagonally; ``project()`` itself is timed on the copied groups in a child (with
+  faiss on one thread there: libgomp cannot use its thread pool after a fork).
+- full scan (``--full-scan-groups``, default 20000, 0 skips): ``scanner.pipeline.run_scan`` into a temporary
+  SQLite database, in a subprocess, with the scan's own stage timings.
+
+Output: one line per stage as it finishes, then a table (seconds, groups/s, peak RSS, RSS added by the stage)
+and the fast/networkx ratio per graph stage. Peak RSS is ``ru_maxrss``: for in-process stages after resetting
+the high-water mark (``/proc/self/clear_refs``), so it is the stage's peak including what the process already
+held ("+MB" is the part the stage added); for subprocesses it is the child's own rusage from ``os.wait4``.
+Timings are wall clock on whatever else the machine is doing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import multiprocessing
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import faiss
+import networkx as nx
+import numpy as np
+
+from scanner.graph.backend import FastBackend, GraphBackend, NetworkxBackend
+from scanner.graph.build import Projection, project
+from scanner.graph.propagate import proximity
+from scanner.groups import GroupState, fold
+from scanner.policy import Policy, default_policy
+from scanner.schema import GroupSnapshot, Located
+from scanner.signals.hashbank import near_duplicate_pairs
+from scanner.signals.pdq import IconError, IconHash, hash_icon_file
+from scanner.sources import resolve
+
+ROOT = Path(__file__).resolve().parents[1]
+PROBE_GROUPS = 2000
+MIN_GROUPS = 800  # sample_groups.networks.MIN_GROUPS
+SEED_RISK = 0.9
+# Generation grows a little faster than linearly (the icon bank checks each new icon against all issued ones):
+# 100,000 groups took 1.2x the linear projection from a 2,000-group probe here.
+GENERATE_GROWTH = 1.25
+TILE = "~copy"
+GRAPH_STAGES = ("backend graph", "components", "communities", "pagerank x5")
+
+
+@dataclass
+class Row:
+    stage: str
+    groups: int
+    seconds: float | None = None
+    peak_mb: float | None = None
+    added_mb: float | None = None
+    note: str = ""
+    backend: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.stage} [{self.backend}]" if self.backend else self.stage
+
+
+class Report:
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+
+    def add(self, row: Row) -> Row:
+        self.rows.append(row)
+        print(self.line(row), flush=True)
+        return row
+
+    @staticmethod
+    def line(row: Row) -> str:
+        if row.seconds is None:
+            return f"{row.name:<38} {row.groups:>11,} {'-':>9} {'-':>11} {'-':>9} {'-':>8}  {row.note}"
+        rate = row.groups / row.seconds if row.seconds > 0 else float("inf")
+        peak = f"{row.peak_mb:,.0f}" if row.peak_mb is not None else "-"
+        added = f"{row.added_mb:+,.0f}" if row.added_mb is not None else "-"
+        return f"{row.name:<38} {row.groups:>11,} {row.seconds:>9.2f} {rate:>11,.0f} {peak:>9} {added:>8}  {row.note}"
+
+    def table(self) -> None:
+        print(f"\n{'stage':<38} {'groups':>11} {'seconds':>9} {'groups/s':>11} {'peak MB':>9} {'+MB':>8}  note")
+        for row in self.rows:
+            print(self.line(row))
+        sizes = sorted({r.groups for r in self.rows if r.backend})
+        print(f"\n{'graph stage':<16} {'groups':>11} {'fast s':>9} {'networkx s':>11} {'fast/nx':>8} {'nx/fast':>8}")
+        for size in sizes:
+            for stage in GRAPH_STAGES:
+                found = {r.backend: r for r in self.rows if r.stage == stage and r.groups == size and r.backend}
+                fast, slow = found.get("fast"), found.get("networkx")
+                if fast is None:
+                    continue
+                fast_s = f"{fast.seconds:.2f}" if fast.seconds is not None else "-"
+                if slow is None or slow.seconds is None or fast.seconds is None:
+                    why = slow.note if slow is not None else "not run"
+                    print(f"{stage:<16} {size:>11,} {fast_s:>9} {'-':>11} {'-':>8} {'-':>8}  networkx: {why}")
+                    continue
+                ratio = fast.seconds / slow.seconds if slow.seconds > 0 else float("nan")
+                speedup = slow.seconds / fast.seconds if fast.seconds > 0 else float("inf")
+                print(f"{stage:<16} {size:>11,} {fast_s:>9} {slow.seconds:>11.2f} {ratio:>8.3f} {speedup:>7.1f}x")
+
+
+# ----------------------------------------------------------------------------------------------- measuring
+def rss_kb() -> int:
+    """Current resident set size (Linux; 0 elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def reset_peak() -> bool:
+    """Reset this process's RSS high-water mark, so that ru_maxrss becomes the peak of what follows."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+@dataclass
+class Measure:
+    seconds: float
+    peak_mb: float
+    added_mb: float
+
+
+def measure(run: Callable[[], object]) -> tuple[object, Measure]:
+    reset_peak()
+    before = rss_kb()
+    started = time.perf_counter()
+    result = run()
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return result, Measure(seconds, peak / 1024, (peak - before) / 1024)
+
+
+def _child(run: Callable[[], str], prepare: Callable[[], object] | None, sender) -> None:
+    # libgomp cannot start its thread pool again after a fork: faiss (project()'s icon search) would hang.
+    faiss.omp_set_num_threads(1)
+    try:
+        if prepare is not None:
+            prepare()
+        note, taken = measure(run)
+        sender.send({"measure": taken, "note": str(note or "")})
+    except BaseException as error:  # report anything to the parent, which prints it as the stage's note
+        sender.send({"error": f"{type(error).__name__}: {error}"})
+    finally:
+        sender.close()
+
+
+def forked(report: Report, stage: str, backend: str, groups: int, budget: float, run: Callable[[], str],
+           prepare: Callable[[], object] | None = None) -> Row:
+    """Run one stage in a forked child (it inherits the inputs, copy-on-write), stopped after ``budget`` s."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(run, prepare, sender), daemon=True)
+    child.start()
+    sender.close()
+    outcome: dict | None
+    try:
+        outcome = receiver.recv() if receiver.poll(budget) else None
+    except EOFError:  # the child died without a word (killed, out of memory)
+        child.join()
+        outcome = {"error": f"child exited with code {child.exitcode}"}
+    if outcome is None:
+        child.kill()
+    child.join()
+    receiver.close()
+    if outcome is None:
+        return report.add(Row(stage, groups, note=f"timed out (> {budget:.0f} s budget)", backend=backend))
+    if "error" in outcome:
+        return report.add(Row(stage, groups, note=f"failed: {outcome['error']}", backend=backend))
+    taken: Measure = outcome["measure"]
+    return report.add(Row(stage, groups, taken.seconds, taken.peak_mb, taken.added_mb, outcome["note"], backend))
+
+
+def run_child(command: Sequence[str]) -> tuple[float, float, str]:
+    """Run a subprocess from the repository root: (seconds, its own peak RSS in MB, its output)."""
+    started = time.perf_counter()
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        assert proc.stdout is not None
+        output = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{output}")
+    return seconds, usage.ru_maxrss / 1024, output
+
+
+# ------------------------------------------------------------------------------------------------ generate
+def complete(folder: Path) -> bool:
+    return (folder / "labels.csv").is_file() and (folder / "hashlists" / "demo_known_icons.pdq").is_file()
+
+
+def generate(report: Report, groups: int, seed: int, out: Path, stage: str = "generate") -> None:
+    if complete(out):
+        report.add(Row(stage, groups, note=f"reused {out} (not timed in this run)"))
+        return
+    seconds, peak, _ = run_child([sys.executable, "-m", "sample_groups.generate", "--seed", str(seed),
+                                  "--groups", str(groups), "--out", str(out), "--quiet"])
+    report.add(Row(stage, groups, seconds, peak, None, "subprocess, icons included (no option to skip them)"))
+
+
+def affordable_size(requested: int, seed: int, budget: float, workdir: Path) -> int:
+    """``requested``, or the largest round size a linear projection from a small probe puts within budget."""
+    probe = workdir / f"probe-{PROBE_GROUPS}-seed-{seed}"
+    seconds, _, _ = run_child([sys.executable, "-m", "sample_groups.generate", "--seed", str(seed),
+                               "--groups", str(PROBE_GROUPS), "--out", str(probe), "--quiet"])
+    shutil.rmtree(probe, ignore_errors=True)
+    per_group = GENERATE_GROWTH * seconds / PROBE_GROUPS
+    projected = per_group * requested
+    print(f"generate probe: {PROBE_GROUPS:,} groups in {seconds:.1f} s; {requested:,} groups projected at "
+          f"~{projected:,.0f} s", flush=True)
+    if projected <= budget:
+        return requested
+    fits = int(budget / per_group)
+    step = 10 ** max(len(str(fits)) - 2, 0)
+    size = max(fits // step * step, MIN_GROUPS)
+    print(f"generate: {requested:,} groups is over the {budget:.0f} s budget; generating {size:,} instead",
+          flush=True)
+    return size
+
+
+# ---------------------------------------------------------------------------------------------- the stages
+def read_snapshots(data: Path) -> tuple[list[GroupSnapshot], int]:
+    source, path = resolve(data)
+    snapshots: list[GroupSnapshot] = []
+    rejected = 0
+    for record in source.read(path):
+        if isinstance(record, Located):
+            snapshots.append(record.snapshot)
+        else:
+            rejected += 1
+    return snapshots, rejected
+
+
+def icon_hashes(states: Mapping[str, GroupState], data_root: Path, policy: Policy
+                ) -> tuple[dict[str, str], dict[str, tuple[str, ...]], int]:
+    """``pdq_by_group`` and dihedral ``variants`` as ``assess`` builds them from the icon signal's features
+    (a computed PDQ of enough quality, else the upstream one); files hashed once per path, no thumbnails."""
+    settings = policy.signals.icon
+    cache: dict[Path, IconHash | IconError] = {}
+    pdq_by_group: dict[str, str] = {}
+    variants: dict[str, tuple[str, ...]] = {}
+    for gid, state in states.items():
+        snap = state.latest
+        pdq = None
+        if snap.icon is not None:
+            path = data_root / snap.icon.path
+            if path not in cache:
+                try:
+                    cache[path] = hash_icon_file(path, settings.max_image_bytes, settings.max_image_pixels)
+                except IconError as error:
+                    cache[path] = error
+            found = cache[path]
+            if isinstance(found, IconHash) and found.quality >= settings.min_pdq_quality:
+                pdq = found.pdq
+                variants[pdq] = found.dihedral
+        if pdq is None and snap.icon_signals is not None and snap.icon_signals.pdq:
+            pdq = snap.icon_signals.pdq
+        if pdq:
+            pdq_by_group[gid] = pdq
+    return pdq_by_group, variants, len(cache)
+
+
+def seeds_from_labels(data: Path, groups: Sequence[str], categories: Sequence[str]) -> dict[str, np.ndarray]:
+    """Direct risk per category: ``SEED_RISK`` for the ring members labelled with it, else 0."""
+    with open(data / "labels.csv", newline="", encoding="utf-8") as handle:
+        label = {row["group_id"]: row["label"] for row in csv.DictReader(handle)}
+    return {c: np.array([SEED_RISK if label.get(g) == c else 0.0 for g in groups]) for c in categories}
+
+
+def rank_all(projection: Projection, seeds: Mapping[str, np.ndarray], policy: Policy, backend: GraphBackend) -> str:
+    """The propagation step of ``assess``: graph proximity per category through ``backend.personalized_rank``."""
+    prop = policy.graph.propagation
+    if not (policy.graph.enabled and projection.weights):
+        return "no edges"
+    adjacency = projection.adjacency()
+    reached = 0
+    for category in policy.categories:
+        values = proximity(adjacency, seeds[category], prop.seed_min_risk, prop.restart, prop.max_iter,
+                           lambda s: backend.personalized_rank(projection, s, prop.restart, prop.max_iter))
+        reached += int((values >= 0.01).sum())
+    return f"{len(policy.categories)} categories, {sum(int((s > 0).sum()) for s in seeds.values()):,} seeds, " \
+           f"{reached:,} group-categories >= 0.01"
+
+
+def graph_stages(report: Report, projection: Projection, seeds: Mapping[str, np.ndarray], policy: Policy,
+                 args: argparse.Namespace) -> None:
+    n = len(projection.groups)
+    community = policy.graph.community
+    fast, baseline = FastBackend(), NetworkxBackend()
+
+    def count(labels: np.ndarray) -> str:
+        return f"{len(np.unique(labels)):,} components"
+
+    def fast_graph() -> str:
+        return f"{projection.adjacency().nnz // 2:,} edges (CSR)"
+
+    def fast_communities() -> str:
+        return f"{len(fast.communities(projection, community.resolution, community.seed)):,} (Leiden CPM)"
+
+    forked(report, "backend graph", "fast", n, args.stage_budget, fast_graph)
+    forked(report, "components", "fast", n, args.stage_budget, lambda: count(fast.components(projection)))
+    forked(report, "communities", "fast", n, args.stage_budget, fast_communities)
+    forked(report, "pagerank x5", "fast", n, args.stage_budget, lambda: rank_all(projection, seeds, policy, fast))
+
+    if n > args.nx_max:
+        for stage in GRAPH_STAGES:
+            report.add(Row(stage, n, note=f"skipped (> budget: over --nx-max {args.nx_max:,})", backend="networkx"))
+        return
+
+    def nx_graph() -> str:
+        graph = NetworkxBackend.graph(projection)
+        return f"{graph.number_of_edges():,} edges"
+
+    def nx_communities() -> str:
+        graph = NetworkxBackend.graph(projection)
+        found = nx.community.louvain_communities(graph, weight="weight", seed=community.seed)
+        return f"{len(found):,} (Louvain modularity, a cost baseline)"
+
+    forked(report, "backend graph", "networkx", n, args.stage_budget, nx_graph)
+    forked(report, "components", "networkx", n, args.stage_budget, lambda: count(baseline.components(projection)))
+    if n > args.nx_communities_max:
+        report.add(Row("communities", n, note=f"skipped (> budget: Louvain over {args.nx_communities_max:,} groups)",
+                       backend="networkx"))
+    else:
+        forked(report, "communities", "networkx", n, args.stage_budget, nx_communities)
+    forked(report, "pagerank x5", "networkx", n, args.stage_budget,
+           lambda: rank_all(projection, seeds, policy, baseline))
+
+
+# ------------------------------------------------------------------------------------------------- tiling
+def copy_id(value: str, k: int) -> str:
+    return value if k == 0 else f"{value}{TILE}{k}"
+
+
+def mask_pdq(pdq: str, mask: int) -> str:
+    return f"{int(pdq, 16) ^ mask:064x}" if mask else pdq
+
+
+def tile_states(states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str],
+                variants: Mapping[str, Sequence[str]], copies: int, seed: int
+                ) -> tuple[dict[str, GroupState], dict[str, str], dict[str, tuple[str, ...]]]:
+    """``copies`` disjoint copies of the folded groups, for ``project()`` at the tiled size."""
+    tiled: dict[str, GroupState] = {}
+    tiled_pdq: dict[str, str] = {}
+    tiled_variants: dict[str, tuple[str, ...]] = {}
+    for k in range(copies):
+        mask = 0 if k == 0 else int.from_bytes(np.random.default_rng([seed, k]).bytes(32), "big")
+        for gid, state in states.items():
+            new = copy_id(gid, k)
+            tiled[new] = GroupState(
+                new, state.latest, state.snapshots, state.first_seen,
+                admins={copy_id(a, k): s for a, s in state.admins.items()},
+                own_links={copy_id(c, k): link for c, link in state.own_links.items()},
+                posted_links={copy_id(c, k): item for c, item in state.posted_links.items()},
+                names=state.names,
+            )
+            if gid in pdq_by_group:
+                tiled_pdq[new] = mask_pdq(pdq_by_group[gid], mask)
+        for pdq, found in variants.items():
+            tiled_variants[mask_pdq(pdq, mask)] = tuple(mask_pdq(v, mask) for v in found)
+    return tiled, tiled_pdq, tiled_variants
+
+
+def tile_projection(base: Projection, copies: int) -> Projection:
+    """What ``project()`` gives for the tiled groups: the base projection repeated block-diagonally."""
+    n = len(base.groups)
+    tiled = Projection([copy_id(g, k) for k in range(copies) for g in base.groups])
+    for k in range(copies):
+        shift = k * n
+        tiled.weights.update({(i + shift, j + shift): w for (i, j), w in base.weights.items()})
+        tiled.kinds.update({(i + shift, j + shift): kinds for (i, j), kinds in base.kinds.items()})
+    tiled.hubs = [f"{hub} (copy {k})" for k in range(copies) for hub in base.hubs]
+    return tiled
+
+
+# --------------------------------------------------------------------------------------------- full scan
+def full_scan_child() -> None:
+    """Entry point of the full-scan subprocess: ``run_scan`` of argv[1] into the SQLite file argv[2]."""
+    from scanner.pipeline import run_scan
+    from scanner.signals.hashbank import read_bank
+    from scanner.signals.lexicon import load_lexicon
+    from scanner.store.db import open_database
+
+    data, db = Path(sys.argv[1]), sys.argv[2]
+    policy = default_policy()
+    settings = policy.signals.hash_banks
+    banks = [read_bank(p, settings.default_category, settings.default_threshold)
+             for p in sorted((data / "hashlists").glob("*.pdq"))]
+    engine = open_database(db)
+    started = time.perf_counter()
+    summary = run_scan(engine, data, policy, banks, load_lexicon(None))
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    print(json.dumps({"seconds": seconds, "groups": summary.groups, "records": summary.records_read,
+                      "timings": summary.timings}))
+
+
+def full_scan(report: Report, groups: int, seed: int, workdir: Path) -> None:
+    data = workdir / f"groups-{groups}-seed-{seed}"
+    generate(report, groups, seed, data, stage="generate (full-scan data)")
+    with tempfile.TemporaryDirectory(prefix="groupscan-scale-db-") as tmp:
+        seconds, peak, output = run_child([sys.executable, "-c", "from bench.scale import full_scan_child; "
+                                           "full_scan_child()", str(data), str(Path(tmp) / "scan.db")])
+    result = json.loads(output.strip().splitlines()[-1])
+    parts = ", ".join(f"{k} {v:.1f}" for k, v in result["timings"].items())
+    per_group = 1000 * result["seconds"] / max(result["groups"], 1)
+    report.add(Row("full scan (run_scan, SQLite)", result["groups"], result["seconds"], peak, None,
+                   f"{per_group:.2f} ms/group; {parts}; process {seconds:.1f} s incl. imports"))
+
+
+# --------------------------------------------------------------------------------------------------- main
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--groups", type=int, default=1_000_000, help="groups to benchmark (default 1,000,000)")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--workdir", type=Path, help="keep generated folders here and reuse them (default: temp)")
+    parser.add_argument("--data", type=Path, help="an already generated folder to use instead of generating")
+    parser.add_argument("--generate-budget", type=float, default=600, help="seconds allowed for generating")
+    parser.add_argument("--tile", action="store_true", help="also run the graph stages at --groups by tiling")
+    parser.add_argument("--stage-budget", type=float, default=600, help="seconds allowed per graph stage")
+    parser.add_argument("--nx-max", type=int, default=1_000_000, help="no networkx stages above this size")
+    parser.add_argument("--nx-communities-max", type=int, default=100_000,
+                        help="no networkx Louvain above this size")
+    parser.add_argument("--full-scan-groups", type=int, default=20_000, help="size of the full scan (0: skip)")
+    args = parser.parse_args()
+
+    policy = default_policy()
+    temporary = None if args.workdir else tempfile.TemporaryDirectory(prefix="groupscan-scale-")
+    workdir = args.workdir if temporary is None else Path(temporary.name)
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"groupscan scale bench: --groups {args.groups:,}, seed {args.seed}, {os.cpu_count()} CPUs, "
+          f"peak RSS per stage {'reset per stage' if reset_peak() else 'CUMULATIVE (no clear_refs)'}", flush=True)
+    report = Report()
+    try:
+        if args.data:
+            data = args.data
+            print(f"generate: --data {data}, not generated in this run", flush=True)
+        else:
+            size = args.groups
+            data = workdir / f"groups-{size}-seed-{args.seed}"
+            if not complete(data) and size > 25 * PROBE_GROUPS:
+                size = affordable_size(size, args.seed, args.generate_budget, workdir)
+                data = workdir / f"groups-{size}-seed-{args.seed}"
+            generate(report, size, args.seed, data)
+
+        (snapshots, rejected), taken = measure(lambda: read_snapshots(data))
+        records = len(snapshots)
+        states, fold_taken = measure(partial(fold, snapshots))
+        n = len(states)
+        report.add(Row("read+validate", n, taken.seconds, taken.peak_mb, taken.added_mb,
+                       f"{records:,} records, {rejected} rejected"))
+        report.add(Row("fold", n, fold_taken.seconds, fold_taken.peak_mb, fold_taken.added_mb))
+        del snapshots
+
+        (pdq_by_group, variants, files), taken = measure(lambda: icon_hashes(states, data, policy))
+        report.add(Row("icon PDQ (no thumbnails)", n, taken.seconds, taken.peak_mb, taken.added_mb,
+                       f"{files:,} files, {len(pdq_by_group):,} groups with a PDQ"))
+        distinct = sorted(set(pdq_by_group.values()))
+        pairs, taken = measure(lambda: near_duplicate_pairs(distinct, policy.graph.near_duplicate_radius, variants))
+        report.add(Row("  icon near-duplicates (in project)", n, taken.seconds, taken.peak_mb, taken.added_mb,
+                       f"{len(distinct):,} hashes x8 dihedral queries (faiss flat), {len(pairs):,} pairs"))
+        (projection, _), taken = measure(lambda: project(states, pdq_by_group, policy.graph, variants))
+        report.add(Row("graph build (project)", n, taken.seconds, taken.peak_mb, taken.added_mb,
+                       f"{len(projection.weights):,} edges, {len(projection.hubs)} hubs"))
+
+        seeds = seeds_from_labels(data, projection.groups, list(policy.categories))
+        graph_stages(report, projection, seeds, policy, args)
+
+        copies = round(args.groups / n)
+        if args.tile and copies > 1:
+            total = copies * n
+            print(f"tiling: {copies} copies of {n:,} groups = {total:,} groups for the graph stages", flush=True)
+            inputs: dict[str, tuple] = {}
+
+            def prepare() -> None:  # in the child, untimed
+                inputs["tiled"] = tile_states(states, pdq_by_group, variants, copies, args.seed)
+
+            def project_tiled() -> str:
+                tiled_states, tiled_pdq, tiled_variants = inputs["tiled"]
+                return f"{len(project(tiled_states, tiled_pdq, policy.graph, tiled_variants)[0].weights):,} edges"
+
+            forked(report, "graph build (project)", "", total, args.stage_budget, project_tiled, prepare)
+            big, taken = measure(lambda: tile_projection(projection, copies))
+            report.add(Row("  tile projection (bench setup)", total, taken.seconds, taken.peak_mb, taken.added_mb,
+                           f"{len(big.weights):,} edges"))
+            big_seeds = {c: np.tile(s, copies) for c, s in seeds.items()}
+            del projection
+            graph_stages(report, big, big_seeds, policy, args)
+
+        if args.full_scan_groups > 0:
+            full_scan(report, args.full_scan_groups, args.seed, workdir)
+    finally:
+        if temporary is not None:
+            temporary.cleanup()
+    report.table()
+    print("\nWall-clock figures on a shared machine: other work running at the same time distorts them.")
+
+
+if __name__ == "__main__":
+    main()
