@@ -83,6 +83,13 @@ class BotApiStandIn:
         data["title"] = title
         self.chats[chat_id] = ChatFullInfo.de_json(data, None)
 
+    def set_photo(self, chat_id: int, photo: bytes) -> None:
+        file_id = f"photo{chat_id}-{len(self.files)}"
+        self.files[file_id] = photo
+        data = self.chats[chat_id].to_dict()
+        data["photo"] = ChatPhoto(f"small{file_id}", f"su{file_id}", file_id, f"bu{file_id}").to_dict()
+        self.chats[chat_id] = ChatFullInfo.de_json(data, None)
+
     def push(self, **fields: Any) -> None:
         update = Update(self._next_update, **fields)
         self._next_update += 1

@@ -1,6 +1,7 @@
 """The Telegram bot against a local Bot API stand-in (Telegram itself is unreachable offline) whose payloads are
 python-telegram-bot's own types: added to a ring of groups, it alerts the admin chat once with Confirm/Dismiss
-buttons, refuses buttons from non-administrators, records a confirmation, and a rename causes no repeat."""
+buttons, refuses buttons from non-administrators, records a confirmation, picks up a new photo, and a rename
+causes no repeat."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 from sqlmodel import Session, select
-from telegram import User
+from telegram import PhotoSize, User
 
 from bots.core import BotCore
 from bots.telegram import TelegramBot, TelegramBotConfig
@@ -106,6 +107,9 @@ def test_the_telegram_bot_alerts_once_with_buttons(tmp_path) -> None:
         api.rename(ids[3], "friends 3 (new)")
         api.push_message(ids[3], BOSS, new_chat_title="friends 3 (new)")
         wait_for(lambda: _name(engine, f"tg:{ids[3]}") == "friends 3 (new)", what="the rename")
+        api.set_photo(ids[2], png())
+        api.push_message(ids[2], BOSS, new_chat_photo=[PhotoSize("p2", "pu2", 48, 48)])
+        wait_for(lambda: _icon(engine, f"tg:{ids[2]}") is not None, what="the new photo to be hashed")
         api.push_message(ids[4], BOSS, text="we moved: https://t.me/+RING0code")
         api.push_command(ADMIN_CHAT, ADMIN, "/status")
         wait_for(lambda: any("case(s) open" in m["text"] for m in api.sent), what="the /status answer")
@@ -115,6 +119,12 @@ def test_the_telegram_bot_alerts_once_with_buttons(tmp_path) -> None:
         thread.join(timeout=30)
         api.stop()
     assert not thread.is_alive()
+
+
+def _icon(engine, group_id: str) -> str | None:
+    with Session(engine) as session:
+        group = session.get(Group, group_id)
+        return group.icon_sha256 if group else None
 
 
 def _name(engine, group_id: str) -> str | None:
