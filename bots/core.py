@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -85,7 +86,7 @@ class BotCore:
         text = (f"[{row['severity'] or '-'}] {category}: case {row['case_id']}{reopened}, {row['size']} group(s), "
                 f"risk {row['risk']:.2f}. {why} Review: {self.case_link(row['case_id'])}")
         html = (f"<b>[{row['severity'] or '-'}] {category}</b>: case <code>{row['case_id']}</code>{reopened}, "
-                f"{row['size']} group(s), risk {row['risk']:.2f}.<br>{_escape(why)}<br>"
+                f"{row['size']} group(s), risk {row['risk']:.2f}.<br>{escape(why, quote=False)}<br>"
                 f"<a href=\"{self.case_link(row['case_id'])}\">Review the case</a>")
         # Size in powers of two: a case is announced again when it doubles, not for every new member.
         state_key = f"{row['status']}|{row['severity']}|{row['reopened']}|{max(row['size'], 1).bit_length()}"
@@ -197,7 +198,3 @@ class BotCore:
 
 def _digest(rule: dict) -> str:
     return hashlib.sha256(json.dumps(rule, sort_keys=True).encode("utf-8")).hexdigest()
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

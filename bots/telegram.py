@@ -13,7 +13,6 @@ the dashboard. Commands in the admin chat, for its administrators: /status, /cas
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 from datetime import UTC, datetime
@@ -39,6 +38,7 @@ from scanner.review import audit
 from scanner.review.tx import write
 from scanner.schema import GroupSnapshot
 from scanner.signals.links import extract_links
+from scanner.sources.matrix_admin import store_icon
 
 log = logging.getLogger("groupscan.bot.telegram")
 ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
@@ -109,12 +109,7 @@ class TelegramBot:
         if chat.photo:
             file = await bot.get_file(chat.photo.big_file_id)
             data = bytes(await file.download_as_bytearray())
-            sha = hashlib.sha256(data).hexdigest()
-            path = self.core.data_root / "icons" / f"{sha}.img"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                path.write_bytes(data)
-            record["icon"] = {"path": f"icons/{sha}.img"}
+            record["icon"] = {"path": store_icon(self.core.data_root, data)}
         return GroupSnapshot.model_validate(record, context={"root": self.core.data_root})
 
     async def rescan(self, chat_id: int, posted: list[str] | None = None) -> None:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, or_, update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from scanner.policy import Policy
@@ -163,7 +163,7 @@ def retry(engine: Engine, user: User, delivery_id: int, now: datetime | None = N
 
     def act(session: Session) -> None:
         done = session.execute(update(WebhookDelivery).where(
-            col(WebhookDelivery.id) == delivery_id, or_(col(WebhookDelivery.status) == "dead"))
+            col(WebhookDelivery.id) == delivery_id, col(WebhookDelivery.status) == "dead")
             .values(status="pending", attempts=0, next_attempt_at=now))
         if done.rowcount != 1:  # type: ignore[attr-defined]
             raise LookupError(f"no dead delivery {delivery_id}")
