@@ -20,6 +20,7 @@ from scanner.graph.successors import successions
 from scanner.groups import GroupState
 from scanner.policy import Policy
 from scanner.reasons import Reason
+from scanner.runner import LocalRunner, SignalRunner
 from scanner.schema import utc_iso
 from scanner.scoring import ClusterScore, Evidence, GroupScore, add_graph_proximity, direct_evidence, score_clusters
 from scanner.signals.base import ScanContext, Signal, SignalResult
@@ -130,6 +131,7 @@ def assess(
     progress: Progress | None = None,
     batch_size: int = 512,
     backend: GraphBackend | None = None,
+    runner: SignalRunner | None = None,
 ) -> Assessment:
     timings: dict[str, float] = {}
     backend = backend or FastBackend()
@@ -140,14 +142,12 @@ def assess(
     started = time.perf_counter()
     per_group: dict[str, list[SignalResult]] = {g: [] for g in group_ids}
     features: dict[str, dict[str, object]] = {g: {} for g in group_ids}
-    for start in range(0, len(snapshots), batch_size):
-        batch = snapshots[start:start + batch_size]
-        for signal in signals:
-            for result in signal.score(batch, context):
-                per_group[result.group_id].append(result)
-                features[result.group_id].update(result.features)
-        if progress:
-            progress("signals", min(start + batch_size, len(snapshots)), len(snapshots))
+    runner = runner or LocalRunner(batch_size)
+    position = {signal.name: i for i, signal in enumerate(signals)}
+    # A runner may return results in any order; evidence is built in the policy's signal order, as before.
+    for result in sorted(runner.run(snapshots, signals, context, progress), key=lambda r: position[r.signal]):
+        per_group[result.group_id].append(result)
+        features[result.group_id].update(result.features)
     pdq_by_group = {g: str(f["pdq"]) for g, f in features.items() if f.get("pdq")}
     # Rotations and flips of icons hashed here (upstream hashes come without them).
     variants: dict[str, tuple[str, ...]] = {}
