@@ -60,6 +60,7 @@ import numpy as np
 
 from scanner.graph.backend import FastBackend, GraphBackend, NetworkxBackend
 from scanner.graph.build import Projection, project
+from scanner.graph.icons import near_duplicate_hash_pairs
 from scanner.graph.propagate import proximity
 from scanner.groups import GroupState, fold
 from scanner.policy import Policy, default_policy
@@ -310,7 +311,7 @@ def seeds_from_labels(data: Path, groups: Sequence[str], categories: Sequence[st
 def rank_all(projection: Projection, seeds: Mapping[str, np.ndarray], policy: Policy, backend: GraphBackend) -> str:
     """The propagation step of ``assess``: graph proximity per category through ``backend.personalized_rank``."""
     prop = policy.graph.propagation
-    if not (policy.graph.enabled and projection.weights):
+    if not (policy.graph.enabled and projection.edges):
         return "no edges"
     adjacency = projection.adjacency()
     reached = 0
@@ -404,13 +405,37 @@ def tile_states(states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str
 def tile_projection(base: Projection, copies: int) -> Projection:
     """What ``project()`` gives for the tiled groups: the base projection repeated block-diagonally."""
     n = len(base.groups)
-    tiled = Projection([copy_id(g, k) for k in range(copies) for g in base.groups])
+    shifts = np.repeat(np.arange(copies, dtype=np.int64) * n, base.edges)
+    return Projection([copy_id(g, k) for k in range(copies) for g in base.groups],
+                      np.tile(base.src, copies) + shifts, np.tile(base.dst, copies) + shifts,
+                      np.tile(base.weight, copies), np.tile(base.by_kind, (copies, 1)),
+                      [f"{hub} (copy {k})" for k in range(copies) for hub in base.hubs])
+
+
+def tile_icon_pairs(pairs: set[tuple[str, str]], copies: int, seed: int) -> set[tuple[str, str]]:
+    """The near-duplicate pairs of the tiled icons (each copy's hashes are XOR-masked, distances kept)."""
+    tiled: set[tuple[str, str]] = set()
     for k in range(copies):
-        shift = k * n
-        tiled.weights.update({(i + shift, j + shift): w for (i, j), w in base.weights.items()})
-        tiled.kinds.update({(i + shift, j + shift): kinds for (i, j), kinds in base.kinds.items()})
-    tiled.hubs = [f"{hub} (copy {k})" for k in range(copies) for hub in base.hubs]
+        mask = 0 if k == 0 else int.from_bytes(np.random.default_rng([seed, k]).bytes(32), "big")
+        for a, b in pairs:
+            x, y = mask_pdq(a, mask), mask_pdq(b, mask)
+            tiled.add((x, y) if x < y else (y, x))
     return tiled
+
+
+def graph_stage(states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str],
+                variants: Mapping[str, Sequence[str]], icon_pairs: set[tuple[str, str]] | None,
+                seeds: Mapping[str, np.ndarray] | None, policy: Policy) -> str:
+    """The whole graph stage of ``assess`` with the fast backend: projection (with the icon pairs known, as in
+    an incremental scan, or searched when None), Leiden CPM communities, and PageRank per category."""
+    known = (set(pdq_by_group.values()), icon_pairs) if icon_pairs is not None else None
+    pairs = near_duplicate_hash_pairs(pdq_by_group.values(), policy.graph.near_duplicate_radius, variants,
+                                      *(known or ((), ())))
+    projection, _ = project(states, pdq_by_group, policy.graph, variants, sorted(pairs))
+    community = policy.graph.community
+    found = FastBackend().communities(projection, community.resolution, community.seed)
+    ranked = rank_all(projection, seeds, policy, FastBackend()) if seeds is not None else "no seeds"
+    return f"{projection.edges:,} edges, {len(pairs):,} icon pairs, {len(found):,} communities; {ranked}"
 
 
 # --------------------------------------------------------------------------------------------- full scan
@@ -501,9 +526,14 @@ def main() -> None:
                        f"{len(distinct):,} hashes x8 dihedral queries (faiss flat), {len(pairs):,} pairs"))
         (projection, _), taken = measure(lambda: project(states, pdq_by_group, policy.graph, variants))
         report.add(Row("graph build (project)", n, taken.seconds, taken.peak_mb, taken.added_mb,
-                       f"{len(projection.weights):,} edges, {len(projection.hubs)} hubs"))
+                       f"{projection.edges:,} edges, {len(projection.hubs)} hubs"))
 
         seeds = seeds_from_labels(data, projection.groups, list(policy.categories))
+        base_pairs = near_duplicate_hash_pairs(distinct, policy.graph.near_duplicate_radius, variants)
+        forked(report, "GRAPH STAGE (cold: icon search)", "fast", n, args.stage_budget,
+               lambda: graph_stage(states, pdq_by_group, variants, None, seeds, policy))
+        forked(report, "GRAPH STAGE (icon pairs known)", "fast", n, args.stage_budget,
+               lambda: graph_stage(states, pdq_by_group, variants, base_pairs, seeds, policy))
         graph_stages(report, projection, seeds, policy, args)
 
         copies = round(args.groups / n)
@@ -512,18 +542,20 @@ def main() -> None:
             print(f"tiling: {copies} copies of {n:,} groups = {total:,} groups for the graph stages", flush=True)
             inputs: dict[str, tuple] = {}
 
+            big_seeds = {c: np.tile(s, copies) for c, s in seeds.items()}
+
             def prepare() -> None:  # in the child, untimed
-                inputs["tiled"] = tile_states(states, pdq_by_group, variants, copies, args.seed)
+                inputs["tiled"] = (*tile_states(states, pdq_by_group, variants, copies, args.seed),
+                                   tile_icon_pairs(base_pairs, copies, args.seed))
 
-            def project_tiled() -> str:
-                tiled_states, tiled_pdq, tiled_variants = inputs["tiled"]
-                return f"{len(project(tiled_states, tiled_pdq, policy.graph, tiled_variants)[0].weights):,} edges"
+            def stage_tiled() -> str:
+                tiled_states, tiled_pdq, tiled_variants, tiled_pairs = inputs["tiled"]
+                return graph_stage(tiled_states, tiled_pdq, tiled_variants, tiled_pairs, big_seeds, policy)
 
-            forked(report, "graph build (project)", "", total, args.stage_budget, project_tiled, prepare)
+            forked(report, "GRAPH STAGE (icon pairs known)", "fast", total, args.stage_budget, stage_tiled, prepare)
             big, taken = measure(lambda: tile_projection(projection, copies))
             report.add(Row("  tile projection (bench setup)", total, taken.seconds, taken.peak_mb, taken.added_mb,
-                           f"{len(big.weights):,} edges"))
-            big_seeds = {c: np.tile(s, copies) for c, s in seeds.items()}
+                           f"{big.edges:,} edges"))
             del projection
             graph_stages(report, big, big_seeds, policy, args)
 

@@ -7,13 +7,14 @@ benchmarked on its own, and reused by the bots for incremental rescoring.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from scanner.graph.backend import FastBackend, GraphBackend
-from scanner.graph.build import Projection, project
+from scanner.graph.build import KIND_INDEX, Projection, project
+from scanner.graph.icons import near_duplicate_hash_pairs
 from scanner.graph.identity import assign_ids
 from scanner.graph.propagate import proximity
 from scanner.graph.successors import successions
@@ -21,6 +22,7 @@ from scanner.groups import GroupState
 from scanner.policy import Policy
 from scanner.reasons import Reason
 from scanner.runner import LocalRunner, SignalRunner
+from scanner.scancache import cache_key
 from scanner.schema import utc_iso
 from scanner.scoring import ClusterScore, Evidence, GroupScore, add_graph_proximity, direct_evidence, score_clusters
 from scanner.signals.base import ScanContext, Signal, SignalResult
@@ -41,6 +43,9 @@ class Assessment:
     families: dict[str, int]
     projection: Projection
     timings: dict[str, float] = field(default_factory=dict)
+    # Signal results computed by this assessment (not taken from the cache), and the near-duplicate icon pairs.
+    fresh: list[SignalResult] = field(default_factory=list)
+    icon_pairs: set[tuple[str, str]] = field(default_factory=set)
 
 
 def default_signals(policy: Policy, lexicon: Lexicon | None = None,
@@ -77,24 +82,19 @@ def succession_results(states: Mapping[str, GroupState]) -> list[SignalResult]:
 def internal_shares(projection: Projection, membership: np.ndarray) -> np.ndarray:
     """Per group: the share of its projected edge weight that stays inside its own community."""
     n = len(projection.groups)
-    total = np.zeros(n)
-    inside = np.zeros(n)
-    for (i, j), weight in projection.weights.items():
-        total[i] += weight
-        total[j] += weight
-        if membership[i] == membership[j]:
-            inside[i] += weight
-            inside[j] += weight
+    src, dst, weight = projection.edge_arrays()
+    total = np.bincount(src, weight, minlength=n) + np.bincount(dst, weight, minlength=n)
+    same = membership[src] == membership[dst]
+    inside = (np.bincount(src[same], weight[same], minlength=n) + np.bincount(dst[same], weight[same], minlength=n))
     return np.divide(inside, total, out=np.zeros(n), where=total > 0)
 
 
 def linked_pairs(projection: Projection, membership: np.ndarray, communities: int) -> np.ndarray:
-    """Per community: how many member pairs are joined by a posted invite link (one pass over the edges)."""
-    counts = np.zeros(communities, dtype=np.int64)
-    for (i, j), kinds in projection.kinds.items():
-        if "links_to" in kinds and membership[i] == membership[j]:
-            counts[membership[i]] += 1
-    return counts
+    """Per community: how many member pairs are joined by a posted invite link."""
+    linked = projection.by_kind[:, KIND_INDEX["links_to"]] > 0
+    src, dst = projection.src[linked], projection.dst[linked]
+    same = membership[src] == membership[dst]
+    return np.bincount(membership[src[same]], minlength=communities).astype(np.int64)
 
 
 def structure_of(members: Sequence[int], links: int, states: Sequence[GroupState],
@@ -132,7 +132,13 @@ def assess(
     batch_size: int = 512,
     backend: GraphBackend | None = None,
     runner: SignalRunner | None = None,
+    cached: Mapping[str, Sequence[SignalResult]] | None = None,
+    known_icons: tuple[Iterable[str], Iterable[tuple[str, str]]] | None = None,
 ) -> Assessment:
+    """Score every group of ``states``. ``cached``: per group, results of the cacheable signals from an earlier
+    scan (its latest snapshot unchanged), which are not computed again. ``known_icons``: the icon hashes and
+    near-duplicate pairs an earlier scan found, so only new icons are searched. ``Assessment.fresh`` holds the
+    results computed this time."""
     timings: dict[str, float] = {}
     backend = backend or FastBackend()
     group_ids = list(states)
@@ -143,11 +149,23 @@ def assess(
     per_group: dict[str, list[SignalResult]] = {g: [] for g in group_ids}
     features: dict[str, dict[str, object]] = {g: {} for g in group_ids}
     runner = runner or LocalRunner(batch_size)
+    cached = cached or {}
     position = {signal.name: i for i, signal in enumerate(signals)}
+    # Groups with cached results (see scanner.scancache) run only the signals that cannot be cached.
+    fresh_snaps = [s for s in snapshots if s.group_id not in cached]
+    results = runner.run(fresh_snaps, signals, context, progress) if fresh_snaps else []
+    uncacheable = [s for s in signals if cache_key(s) is None]
+    kept_snaps = [s for s in snapshots if s.group_id in cached]
+    if kept_snaps and uncacheable:
+        results = [*results, *runner.run(kept_snaps, uncacheable, context, None)]
+    fresh = list(results)
+    for found in cached.values():
+        results.extend(found)
     # A runner may return results in any order; evidence is built in the policy's signal order, as before.
-    for result in sorted(runner.run(snapshots, signals, context, progress), key=lambda r: position[r.signal]):
-        per_group[result.group_id].append(result)
-        features[result.group_id].update(result.features)
+    for result in sorted(results, key=lambda r: position[r.signal]):
+        if result.group_id in per_group:
+            per_group[result.group_id].append(result)
+            features[result.group_id].update(result.features)
     pdq_by_group = {g: str(f["pdq"]) for g, f in features.items() if f.get("pdq")}
     # Rotations and flips of icons hashed here (upstream hashes come without them).
     variants: dict[str, tuple[str, ...]] = {}
@@ -166,7 +184,10 @@ def assess(
     timings["signals"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    projection, families = project(states, pdq_by_group, policy.graph, variants)
+    known_hashes, known_pairs = known_icons or ((), ())
+    icon_pairs = near_duplicate_hash_pairs(pdq_by_group.values(), policy.graph.near_duplicate_radius, variants,
+                                           known_hashes, known_pairs)
+    projection, families = project(states, pdq_by_group, policy.graph, variants, sorted(icon_pairs))
     if policy.graph.enabled:
         found = backend.communities(projection, policy.graph.community.resolution, policy.graph.community.seed)
     else:
@@ -176,7 +197,7 @@ def assess(
         progress("graph", 1, 2)
 
     started = time.perf_counter()
-    if policy.graph.enabled and projection.weights:
+    if policy.graph.enabled and projection.edges:
         adjacency = projection.adjacency()
         prop = policy.graph.propagation
         for category in policy.categories:
@@ -206,4 +227,4 @@ def assess(
               for index, members in enumerate(found)]
     clusters, groups = score_clusters(ids, found, group_ids, evidence, shares, shapes, policy)
     timings["scoring"] = time.perf_counter() - started
-    return Assessment(groups, clusters, features, families, projection, timings)
+    return Assessment(groups, clusters, features, families, projection, timings, fresh, icon_pairs)

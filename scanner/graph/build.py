@@ -32,43 +32,80 @@ def group_node(group_id: str) -> str:
     return f"group:{group_id}"
 
 
+KIND_INDEX = {kind: i for i, kind in enumerate(EDGE_KINDS)}
+_EMPTY_INT = np.zeros(0, dtype=np.int64)
+
+
 @dataclass
 class Projection:
-    """Weighted undirected group graph: ``groups[i]`` is node i; ``weights[(i, j)]`` with i < j."""
+    """Weighted undirected group graph as arrays: ``groups[i]`` is node i; edge e joins ``src[e] < dst[e]``
+    with total ``weight[e]`` and per-kind weights ``by_kind[e]`` (columns in ``EDGE_KINDS`` order). Edges are
+    sorted by (src, dst) and unique.
+
+    Arrays, not a dict of pairs: at a million groups and three million edges a Python dict cost 20 s to build and
+    a gigabyte to hold (measured, bench/scale.py); numpy coalescing does it in about a second. ``weights`` and
+    ``kinds`` give the dict view that small callers and tests read."""
 
     groups: list[str]
-    weights: dict[tuple[int, int], float] = field(default_factory=dict)
-    kinds: dict[tuple[int, int], dict[str, float]] = field(default_factory=dict)
+    src: np.ndarray = field(default_factory=lambda: _EMPTY_INT.copy())
+    dst: np.ndarray = field(default_factory=lambda: _EMPTY_INT.copy())
+    weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    by_kind: np.ndarray = field(default_factory=lambda: np.zeros((0, len(EDGE_KINDS))))
     hubs: list[str] = field(default_factory=list)
-    # The CSR matrix, built once: the scan asks for it per category (PageRank) and for components. ``add``
-    # forgets it, so a changed graph is never read stale.
+    # The CSR matrix, built once: the scan asks for it per category (PageRank) and for components.
     _adjacency: object = field(default=None, repr=False, compare=False)
+    _components: np.ndarray | None = field(default=None, repr=False, compare=False)
 
-    def add(self, i: int, j: int, kind: str, weight: float) -> None:
-        if i == j or weight <= 0:
-            return
-        self._adjacency = None
-        key = (i, j) if i < j else (j, i)
-        self.weights[key] = self.weights.get(key, 0.0) + weight
-        per_kind = self.kinds.setdefault(key, {})
-        per_kind[kind] = per_kind.get(kind, 0.0) + weight
+    @classmethod
+    def from_edges(cls, groups: list[str], parts: Sequence[tuple[str, np.ndarray, np.ndarray, np.ndarray]],
+                   hubs: Sequence[str] = ()) -> Projection:
+        """Coalesce edge lists ``(kind, a, b, weight)`` (any direction, repeats summed, self-loops and
+        non-positive weights dropped) into a projection."""
+        n = len(groups)
+        pieces = [(KIND_INDEX[kind], np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64),
+                   np.broadcast_to(np.asarray(w, dtype=float), np.shape(a))) for kind, a, b, w in parts]
+        pieces = [p for p in pieces if len(p[1])]
+        if not pieces:
+            return cls(list(groups), hubs=list(hubs))
+        kind = np.concatenate([np.full(len(a), k, dtype=np.int8) for k, a, _, _ in pieces])
+        a = np.concatenate([p[1] for p in pieces])
+        b = np.concatenate([p[2] for p in pieces])
+        w = np.concatenate([p[3] for p in pieces])
+        keep = (a != b) & (w > 0)
+        kind, a, b, w = kind[keep], a[keep], b[keep], w[keep]
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        keys, inverse = np.unique(lo * n + hi, return_inverse=True)
+        by_kind = np.zeros((len(keys), len(EDGE_KINDS)))
+        for k in range(len(EDGE_KINDS)):
+            mask = kind == k
+            if mask.any():
+                by_kind[:, k] = np.bincount(inverse[mask], weights=w[mask], minlength=len(keys))
+        return cls(list(groups), keys // n, keys % n, by_kind.sum(axis=1), by_kind, list(hubs))
+
+    @property
+    def edges(self) -> int:
+        return len(self.src)
+
+    @property
+    def weights(self) -> dict[tuple[int, int], float]:
+        """(i, j) -> total weight, i < j: a dict view for small graphs (tests, the networkx twin)."""
+        return {(int(i), int(j)): float(w) for i, j, w in zip(self.src, self.dst, self.weight, strict=True)}
+
+    @property
+    def kinds(self) -> dict[tuple[int, int], dict[str, float]]:
+        """(i, j) -> {kind: weight} for the kinds present on that edge."""
+        return {(int(i), int(j)): {EDGE_KINDS[k]: float(row[k]) for k in np.flatnonzero(row)}
+                for i, j, row in zip(self.src, self.dst, self.by_kind, strict=True)}
 
     def edge_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if not self.weights:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros(0)
-        keys = sorted(self.weights)
-        src = np.fromiter((k[0] for k in keys), dtype=np.int64, count=len(keys))
-        dst = np.fromiter((k[1] for k in keys), dtype=np.int64, count=len(keys))
-        weight = np.fromiter((self.weights[k] for k in keys), dtype=float, count=len(keys))
-        return src, dst, weight
+        return self.src, self.dst, self.weight
 
     def adjacency(self):
         if self._adjacency is None:
-            src, dst, weight = self.edge_arrays()
             n = len(self.groups)
-            matrix = coo_matrix((np.concatenate([weight, weight]), (np.concatenate([src, dst]),
-                                                                   np.concatenate([dst, src]))), shape=(n, n))
+            matrix = coo_matrix((np.concatenate([self.weight, self.weight]),
+                                 (np.concatenate([self.src, self.dst]), np.concatenate([self.dst, self.src]))),
+                                shape=(n, n))
             self._adjacency = matrix.tocsr()
         return self._adjacency
 
@@ -76,74 +113,112 @@ class Projection:
         """Connected-component label per group (scipy: 0.02 s at 100k groups, measured)."""
         if not self.groups:
             return np.zeros(0, dtype=np.int64)
-        return connected_components(self.adjacency(), directed=False)[1]
+        if self._components is None:
+            self._components = connected_components(self.adjacency(), directed=False)[1]
+        return self._components
+
+    def reaching(self, seeds: np.ndarray) -> np.ndarray:
+        """Indices of the groups in a component that holds a seed (``seeds > 0``), in order: a walk that
+        restarts at the seeds never leaves their components, so rank elsewhere is exactly zero."""
+        labels = self.components()
+        return np.flatnonzero(np.isin(labels, np.unique(labels[seeds > 0])))
 
 
-def _clique(projection: Projection, members: list[int], kind: str, weight: float) -> None:
-    k = len(members)
-    if k < 2:
-        return
-    share = weight / (k - 1)
-    for a in range(k):
-        for b in range(a + 1, k):
-            projection.add(members[a], members[b], kind, share)
+def clique_edges(members: Sequence[Sequence[int]], weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair inside each member list, each pair weighing ``weight / (k - 1)`` for a list of k: one admin
+    of k groups adds as much to each group as one link would. Vectorised per list size, since a million
+    groups have hundreds of thousands of small admin cliques."""
+    by_size: dict[int, list[Sequence[int]]] = defaultdict(list)
+    for group in members:
+        if len(group) >= 2:
+            by_size[len(group)].append(group)
+    a_parts, b_parts, w_parts = [], [], []
+    for k, lists in sorted(by_size.items()):
+        matrix = np.asarray(lists, dtype=np.int64)
+        iu, ju = np.triu_indices(k, 1)
+        a_parts.append(matrix[:, iu].ravel())
+        b_parts.append(matrix[:, ju].ravel())
+        w_parts.append(np.full(len(lists) * len(iu), weight / (k - 1)))
+    if not a_parts:
+        return _EMPTY_INT, _EMPTY_INT, np.zeros(0)
+    return np.concatenate(a_parts), np.concatenate(b_parts), np.concatenate(w_parts)
 
 
 def icon_families(pdq_by_group: Mapping[str, str], radius: int,
-                  variants: Mapping[str, Sequence[str]] | None = None) -> dict[str, int]:
+                  variants: Mapping[str, Sequence[str]] | None = None,
+                  pairs: Sequence[tuple[str, str]] | None = None) -> dict[str, int]:
     """Group id -> icon family id, where a family is a connected set of near-duplicate icons (identical
-    included). Groups without a hash have no family."""
+    included). Groups without a hash have no family. ``pairs`` (near-duplicate hash pairs already known, see
+    ``scanner.graph.icons``) skips the search."""
     hashes = sorted(set(pdq_by_group.values()))
-    parent = list(range(len(hashes)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for i, j, _ in near_duplicate_pairs(hashes, radius, variants):
-        parent[find(i)] = find(j)
     position = {h: i for i, h in enumerate(hashes)}
-    return {g: find(position[h]) for g, h in pdq_by_group.items()}
+    if pairs is None:
+        found = near_duplicate_pairs(hashes, radius, variants)
+        a = np.fromiter((i for i, _, _ in found), dtype=np.int64, count=len(found))
+        b = np.fromiter((j for _, j, _ in found), dtype=np.int64, count=len(found))
+    else:
+        known = [(position[x], position[y]) for x, y in pairs if x in position and y in position]
+        a = np.fromiter((i for i, _ in known), dtype=np.int64, count=len(known))
+        b = np.fromiter((j for _, j in known), dtype=np.int64, count=len(known))
+    n = len(hashes)
+    if n == 0:
+        return {}
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    labels = connected_components(graph, directed=False)[1]
+    # A family is named by its smallest hash's position, as the union-find it replaces did by its root.
+    first = np.full(labels.max() + 1, n, dtype=np.int64)
+    np.minimum.at(first, labels, np.arange(n))
+    return {g: int(first[labels[position[h]]]) for g, h in pdq_by_group.items()}
 
 
 def project(
     states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str], policy: GraphPolicy,
     variants: Mapping[str, Sequence[str]] | None = None,
+    icon_pairs: Sequence[tuple[str, str]] | None = None,
 ) -> tuple[Projection, dict[str, int]]:
     """The weighted group projection, and the icon family of each group that has an icon hash."""
     groups = list(states)
     index = {g: i for i, g in enumerate(groups)}
-    projection = Projection(groups)
     weights = policy.edge_weights
+    hubs: list[str] = []
 
     owner = link_owners(states)
+    link_a: list[int] = []
+    link_b: list[int] = []
     for gid, state in states.items():
         for canonical in state.posted_links:
             target = owner.get(canonical)
             if target is not None:
-                projection.add(index[gid], index[target], "links_to", weights.links_to)
+                link_a.append(index[gid])
+                link_b.append(index[target])
 
     by_admin: dict[str, list[int]] = defaultdict(list)
     for gid, state in states.items():
         for admin in state.admins:
             by_admin[admin].append(index[gid])
+    admin_cliques = []
     for admin, members in sorted(by_admin.items()):
         if len(members) > policy.max_groups_per_admin:
-            projection.hubs.append(f"admin {admin} ({len(members)} groups)")
-            continue
-        _clique(projection, members, "shared_admin", weights.shared_admin)
+            hubs.append(f"admin {admin} ({len(members)} groups)")
+        elif len(members) > 1:
+            admin_cliques.append(members)
 
-    families = icon_families(pdq_by_group, policy.near_duplicate_radius, variants)
+    families = icon_families(pdq_by_group, policy.near_duplicate_radius, variants, icon_pairs)
     by_family: dict[int, list[int]] = defaultdict(list)
     for gid, family in families.items():
         by_family[family].append(index[gid])
+    icon_cliques = []
     for family, members in sorted(by_family.items()):
         if len(members) > policy.max_groups_per_icon:
-            projection.hubs.append(f"icon family {family} ({len(members)} groups)")
-            continue
-        _clique(projection, sorted(members), "near_duplicate_icon", weights.near_duplicate_icon)
+            hubs.append(f"icon family {family} ({len(members)} groups)")
+        elif len(members) > 1:
+            icon_cliques.append(members)
+    projection = Projection.from_edges(groups, [
+        ("links_to", np.array(link_a, dtype=np.int64), np.array(link_b, dtype=np.int64),
+         np.full(len(link_a), weights.links_to)),
+        ("shared_admin", *clique_edges(admin_cliques, weights.shared_admin)),
+        ("near_duplicate_icon", *clique_edges(icon_cliques, weights.near_duplicate_icon)),
+    ], hubs)
     return projection, families
 
 

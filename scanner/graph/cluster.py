@@ -18,20 +18,32 @@ from scanner.graph.build import Projection
 
 def communities(projection: Projection, resolution: float, seed: int) -> list[list[int]]:
     """Communities as sorted lists of node indices, ordered by their smallest member; isolated groups are
-    communities of one. Deterministic for the same projection, resolution and seed."""
+    communities of one. Deterministic for the same projection, resolution and seed.
+
+    Leiden runs on the groups that have an edge only: under CPM a group with no edge is its own community
+    (joining it to any community costs ``resolution`` per member and gains nothing), and most groups of a big
+    platform have no edge, so giving them to igraph only costs time and memory."""
     n = len(projection.groups)
     if n == 0:
         return []
     src, dst, weight = projection.edge_arrays()
-    graph = ig.Graph(n=n, edges=np.column_stack([src, dst]).tolist(), directed=False)
-    graph.es["weight"] = weight.tolist()
-    partition = leidenalg.find_partition(
-        graph,
-        leidenalg.CPMVertexPartition,
-        weights="weight",
-        resolution_parameter=resolution,
-        seed=seed,
-        n_iterations=-1,
-    )
-    groups = [sorted(members) for members in partition if members]
-    return sorted(groups, key=lambda members: members[0])
+    linked = np.unique(np.concatenate([src, dst]))
+    found: list[list[int]] = []
+    if len(linked):
+        local = np.full(n, -1, dtype=np.int64)
+        local[linked] = np.arange(len(linked))
+        graph = ig.Graph(n=len(linked), edges=np.column_stack([local[src], local[dst]]).tolist(), directed=False)
+        graph.es["weight"] = weight.tolist()
+        partition = leidenalg.find_partition(
+            graph,
+            leidenalg.CPMVertexPartition,
+            weights="weight",
+            resolution_parameter=resolution,
+            seed=seed,
+            n_iterations=-1,
+        )
+        found = [sorted(int(linked[m]) for m in members) for members in partition if members]
+    isolated = np.ones(n, dtype=bool)
+    isolated[linked] = False
+    found.extend([int(i)] for i in np.flatnonzero(isolated))
+    return sorted(found, key=lambda members: members[0])

@@ -37,6 +37,11 @@ class IconSignal:
         # icon sha256 -> moderator-safe thumbnail (blurred greyscale PNG); the pipeline stores new ones.
         self.thumbnails: dict[str, bytes] = {}
 
+    def cache_key(self) -> str:
+        """Results depend on the snapshot (icon path), the policy and the classifier model. An icon file is
+        taken to keep its content at a path a snapshot names: a new icon comes with a new snapshot."""
+        return f"{self.version}:{self.classifier.model_id if self.classifier else 'none'}"
+
     def preload(self, classified: dict[str, dict[str, float]]) -> None:
         self._classified.update(classified)
 

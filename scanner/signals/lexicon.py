@@ -13,6 +13,7 @@ same format. Matching runs on normalised text, so obfuscated spellings match and
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -224,6 +225,17 @@ def score_text(
     return scores, reasons, frozenset(modifiers), features
 
 
+def lexicon_fingerprint(lexicon: Lexicon) -> str:
+    """A digest of what a lexicon matches: its terms and exception patterns."""
+    digest = hashlib.sha256()
+    for term in lexicon.terms:
+        digest.update(f"{term.indicator}\0{term.language}\0{term.term}\0{term.weight}\0{term.pattern.pattern}\n"
+                      .encode())
+    for pattern in lexicon.exceptions:
+        digest.update(f"except\0{pattern.pattern}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 class LexiconSignal:
     """The lexicon as a ``Signal``. Caches by (name, description): names repeat a lot across groups."""
 
@@ -234,6 +246,10 @@ class LexiconSignal:
         self.policy = policy
         self.lexicon = lexicon or default_lexicon()
         self._cache: dict[tuple[str, str], tuple] = {}
+
+    def cache_key(self) -> str:
+        """Results depend on the snapshot, the policy and the lexicon's terms (a deployer's list changes them)."""
+        return f"{self.version}:{lexicon_fingerprint(self.lexicon)}"
 
     def score(self, snapshots: Sequence[GroupSnapshot], context: ScanContext) -> list[SignalResult]:
         results = []

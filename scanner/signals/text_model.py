@@ -8,6 +8,7 @@ that no list spells out. Each model score is evidence only above ``min_probabili
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -50,6 +51,11 @@ class TextModelSignal:
         self.categories = [c for c in self.model.labels if c != "benign" and (not categories or c in categories)]
         self._explained: dict[tuple[str, str], list[tuple[str, float]]] = {}
         self._prepared: dict[str, str] = {}
+
+    def cache_key(self) -> str:
+        """Results depend on the snapshot, the policy, the model and the exception phrases."""
+        exceptions = "\n".join(p.pattern for p in self.exceptions)
+        return f"{self.version}:{hashlib.sha256(exceptions.encode()).hexdigest()[:16]}"
 
     def explain(self, text: str, category: str) -> list[tuple[str, float]]:
         key = (text, category)
