@@ -1,6 +1,6 @@
 """The graph backend seam: components, communities and personalized rank over a ``Projection``.
 
-``FastBackend`` (scipy + igraph/leidenalg) is what scans use, at every size: measured in bench/scale.py it is
+``FastBackend`` (scipy + igraph) is what scans use, at every size: measured in bench/scale.py it is
 faster than networkx already at a few hundred groups, so there is no size threshold to switch at. Components and
 personalized PageRank are scipy sparse matrices (PageRank solved on the seeds' components only); communities are
 Leiden CPM on the groups that have an edge. ``NetworkxBackend`` is the slow, obviously-correct twin for tests and

@@ -4,16 +4,24 @@ Why CPM and not modularity: measured here on planted invite rings among 100k and
 or Leiden alike) merged small rings into their surroundings (F1 0.40 at 100k, 0.10 at 1M), while CPM at
 resolution 0.02-0.05 recovered them (F1 0.97-0.98). CPM keeps a community only while its internal edge weight
 beats ``resolution`` per pair of members, which is what a ring of cross-posting groups looks like and a link
-directory's star does not. igraph + leidenalg run it in about a second at 100k groups.
+directory's star does not.
+
+igraph's own C implementation (``Graph.community_leiden``), not the leidenalg package: on the sample's projection
+tiled to 100k groups (37k with an edge) it found a partition of the same CPM quality (74,395 against 74,392) in
+1.6 s instead of 21 s.
 """
 
 from __future__ import annotations
 
+import random
+import threading
+
 import igraph as ig
-import leidenalg
 import numpy as np
 
 from scanner.graph.build import Projection
+
+_SEEDED = threading.Lock()
 
 
 def communities(projection: Projection, resolution: float, seed: int) -> list[list[int]]:
@@ -33,16 +41,14 @@ def communities(projection: Projection, resolution: float, seed: int) -> list[li
         local = np.full(n, -1, dtype=np.int64)
         local[linked] = np.arange(len(linked))
         graph = ig.Graph(n=len(linked), edges=np.column_stack([local[src], local[dst]]).tolist(), directed=False)
-        graph.es["weight"] = weight.tolist()
-        partition = leidenalg.find_partition(
-            graph,
-            leidenalg.CPMVertexPartition,
-            weights="weight",
-            resolution_parameter=resolution,
-            seed=seed,
-            n_iterations=-1,
-        )
-        found = [sorted(int(linked[m]) for m in members) for members in partition if members]
+        with _SEEDED:  # igraph draws from one process-wide generator: seed it for this call only
+            ig.set_random_number_generator(random.Random(seed))
+            try:
+                clustering = graph.community_leiden(objective_function="CPM", weights=weight.tolist(),
+                                                    resolution=resolution, n_iterations=-1)
+            finally:
+                ig.set_random_number_generator(random)
+        found = [sorted(int(linked[m]) for m in members) for members in clustering if members]
     isolated = np.ones(n, dtype=bool)
     isolated[linked] = False
     found.extend([int(i)] for i in np.flatnonzero(isolated))
