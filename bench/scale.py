@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import json
 import multiprocessing
 import os
@@ -427,7 +428,9 @@ def graph_stage(states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str
                 variants: Mapping[str, Sequence[str]], icon_pairs: set[tuple[str, str]] | None,
                 seeds: Mapping[str, np.ndarray] | None, policy: Policy) -> str:
     """The whole graph stage of ``assess`` with the fast backend: projection (with the icon pairs known, as in
-    an incremental scan, or searched when None), Leiden CPM communities, and PageRank per category."""
+    an incremental scan, or searched when None), Leiden CPM communities, and PageRank per category. The inputs
+    are frozen out of the cyclic garbage collector's sight first, as ``scan_records`` does."""
+    gc.freeze()
     known = (set(pdq_by_group.values()), icon_pairs) if icon_pairs is not None else None
     pairs = near_duplicate_hash_pairs(pdq_by_group.values(), policy.graph.near_duplicate_radius, variants,
                                       *(known or ((), ())))
@@ -439,25 +442,31 @@ def graph_stage(states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str
 
 
 # --------------------------------------------------------------------------------------------- full scan
-def full_scan_child() -> None:
-    """Entry point of the full-scan subprocess: ``run_scan`` of argv[1] into the SQLite file argv[2]."""
+def timed_scan(location: Path, db: str, cache_dir: Path | None = None) -> dict:
+    """``run_scan`` of ``location`` into the SQLite file ``db`` with the default policy, the bundled lexicon
+    and the data's hash lists, as ``groupscan scan`` would; returns seconds and the scan's own figures."""
     from scanner.pipeline import run_scan
     from scanner.signals.hashbank import read_bank
     from scanner.signals.lexicon import load_lexicon
     from scanner.store.db import open_database
 
-    data, db = Path(sys.argv[1]), sys.argv[2]
+    data = location if location.is_dir() else location.parent
     policy = default_policy()
     settings = policy.signals.hash_banks
     banks = [read_bank(p, settings.default_category, settings.default_threshold)
              for p in sorted((data / "hashlists").glob("*.pdq"))]
     engine = open_database(db)
     started = time.perf_counter()
-    summary = run_scan(engine, data, policy, banks, load_lexicon(None))
+    summary = run_scan(engine, location, policy, banks, load_lexicon(None), cache_dir=cache_dir)
     seconds = time.perf_counter() - started
     engine.dispose()
-    print(json.dumps({"seconds": seconds, "groups": summary.groups, "records": summary.records_read,
-                      "timings": summary.timings}))
+    return {"seconds": seconds, "groups": summary.groups, "records": summary.records_read,
+            "changed": summary.groups_changed, "timings": summary.timings}
+
+
+def full_scan_child() -> None:
+    """Entry point of the full-scan subprocess: ``run_scan`` of argv[1] into the SQLite file argv[2]."""
+    print(json.dumps(timed_scan(Path(sys.argv[1]), sys.argv[2])))
 
 
 def full_scan(report: Report, groups: int, seed: int, workdir: Path) -> None:

@@ -28,6 +28,7 @@ from scanner.policy import Policy
 from scanner.review import audit
 from scanner.review.cases import OPEN_STATUSES, CaseNotFound, QueueFilter, case_detail, queue
 from scanner.review.tx import write
+from scanner.scanlock import DatabaseLock
 from scanner.schema import GroupSnapshot, Located
 from scanner.signals.hashbank import HashBank
 from scanner.store.models import BotAlert, BotState
@@ -57,7 +58,7 @@ class BotCore:
     """One bot's memory and decisions; ``channel`` names where it alerts (e.g. ``matrix:!mods:server``)."""
 
     def __init__(self, engine: Engine, policy: Policy, data_root: Path, channel: str, dashboard_url: str = "",
-                 banks: Sequence[HashBank] = (), max_alerts: int = 5) -> None:
+                 banks: Sequence[HashBank] = (), max_alerts: int = 5, lock_wait: float = 3600.0) -> None:
         self.engine = engine
         self.policy = policy
         self.data_root = data_root
@@ -65,15 +66,23 @@ class BotCore:
         self.dashboard_url = dashboard_url.rstrip("/")
         self.banks = list(banks)
         self.max_alerts = max_alerts
+        self.lock_wait = lock_wait
         self.reader = User(f"bot:{channel}"[:64], "auditor")  # read-only role for queue and case reads
         data_root.mkdir(parents=True, exist_ok=True)
         self.source_name = str(data_root / f"{channel.split(':', 1)[0]}-bot.events")
 
     # --- scoring -----------------------------------------------------------------------------------------------
     def rescore(self, snapshots: Sequence[GroupSnapshot]) -> ScanSummary:
-        """Store and score new observations through the scan path (an empty list rescores what is stored)."""
+        """Store and score new observations through the scan path (an empty list rescores what is stored).
+        Holds the database's scan lock, as `groupscan scan` does, waiting up to ``lock_wait`` seconds for a
+        running scan: two scans at once would both insert the same new groups."""
         located = [Located(snap, self.source_name, index) for index, snap in enumerate(snapshots, start=1)]
-        return scan_records(self.engine, located, self.source_name, self.data_root, self.policy, self.banks)
+        lock = DatabaseLock(self.engine)
+        lock.acquire(wait=self.lock_wait, poll=0.5)
+        try:
+            return scan_records(self.engine, located, self.source_name, self.data_root, self.policy, self.banks)
+        finally:
+            lock.release()
 
     # --- alerts ------------------------------------------------------------------------------------------------
     def case_link(self, case_id: str) -> str:

@@ -159,8 +159,8 @@ def assess(
     if kept_snaps and uncacheable:
         results = [*results, *runner.run(kept_snaps, uncacheable, context, None)]
     fresh = list(results)
-    for found in cached.values():
-        results.extend(found)
+    for kept in cached.values():
+        results.extend(kept)
     # A runner may return results in any order; evidence is built in the policy's signal order, as before.
     for result in sorted(results, key=lambda r: position[r.signal]):
         if result.group_id in per_group:

@@ -180,6 +180,15 @@ def scan(
     wait: Annotated[float, typer.Option(help="Seconds to wait if another scan holds the database.")] = 0,
     stale_after: Annotated[float, typer.Option(help="Seconds without a heartbeat after which a scan's lock is "
                                                     "considered abandoned.")] = 600,
+    engine_name: Annotated[str, typer.Option("--engine", help="Where the text and icon signals run: local (this "
+                                                             "process) or ray (a Ray cluster; README.md).")] = "local",
+    ray_address: Annotated[str | None, typer.Option(help="--engine ray: an existing cluster's address (default: "
+                                                         "start a local one for this scan).")] = None,
+    ray_workers: Annotated[int, typer.Option(help="--engine ray: worker actors (one model set each).")] = 2,
+    cache_dir: Annotated[Path | None, typer.Option(help="Incremental-scan cache folder (default: beside a SQLite "
+                                                        "database, else ~/.cache/groupscan).")] = None,
+    cache: Annotated[bool, typer.Option(help="Reuse the last scan's folded groups, model results and icon "
+                                             "pairs; --no-cache scores everything again.")] = True,
     as_json: JsonOption = False,
 ) -> None:
     """Scan group snapshots into the database and show the most suspicious clusters.
@@ -191,6 +200,7 @@ def scan(
     2 bad input or configuration; 3 another scan holds the database (nothing done); 1 failure.
     """
     from scanner.notify import notify
+    from scanner.scancache import default_folder as default_cache_folder
     from scanner.scanlock import DatabaseLock, LockBusy
     from scanner.sources.matrix_admin import HomeserverError
 
@@ -199,6 +209,14 @@ def scan(
     location = (path or Path(".")) if source == "file" else media_dir
     policy, lexicon, banks = _configuration(location, policy_file, lexicon_file, hash_list,
                                             auto_hash_lists and source == "file")
+    from scanner.ray_runner import RayUnavailable, ray_runner
+
+    if engine_name not in ("local", "ray"):
+        _fail(f"--engine {engine_name!r}: expected local or ray")
+    try:
+        runner = ray_runner(policy, lexicon, address=ray_address, workers=ray_workers) if engine_name == "ray" else None
+    except RayUnavailable as error:
+        _fail(str(error))
     if source == "file":
         if path is None:
             _fail("give a PATH to scan (or --source matrix-admin --homeserver URL)")
@@ -210,6 +228,7 @@ def scan(
         _fail("--source matrix-admin needs --homeserver URL")
     admin = _homeserver_admin(homeserver, token_file) if source == "matrix-admin" else None
     engine = open_database(db)
+    folder = (cache_dir or default_cache_folder(engine.url.render_as_string())) if cache else None
     banks = banks + load_banks(engine)  # banks imported with `groupscan hashlist import`, enabled ones
     lock = DatabaseLock(engine, stale_after=stale_after)
     try:
@@ -239,14 +258,18 @@ def scan(
                     skipped: list[str] = []
                     summary = scan_records(engine, read_homeserver(admin, media_dir, min_members, skipped),
                                            str(media_dir / "matrix-admin.rooms"), media_dir, policy, banks, lexicon,
-                                           progress)
+                                           progress, runner=runner, cache_dir=folder)
                 else:
-                    summary = run_scan(engine, location, policy, banks, lexicon, progress)
+                    summary = run_scan(engine, location, policy, banks, lexicon, progress, runner=runner,
+                                       cache_dir=folder)
             except SourceError as error:
                 _fail(str(error))
                 raise
             except HomeserverError as error:
                 _fail(f"homeserver: {error}", code=1)
+                raise
+            except RayUnavailable as error:
+                _fail(str(error), code=1)
                 raise
     finally:
         lock.release()
@@ -260,6 +283,7 @@ def scan(
             "rejected": [{"source": r.source, "line": r.line, "reason": r.reason} for r in summary.rejected],
             "groups": summary.groups, "clusters": summary.clusters, "flagged_groups": summary.flagged_groups,
             "flagged_clusters": summary.flagged_clusters, "groups_changed": summary.groups_changed,
+            "groups_reused": summary.groups_reused,
             "timings": summary.timings, "models": summary.models, "top_clusters": clusters,
             "changes": summary.changes, "exit_code": code, "notification_problems": problems,
         }

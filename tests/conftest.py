@@ -1,8 +1,17 @@
-"""Shared fixtures. Test data is made here or taken from sample_groups (synthetic, non-graphic)."""
+"""Shared fixtures. Test data is made here or taken from sample_groups (synthetic, non-graphic).
+
+``GROUPSCAN_TEST_DATABASE=postgres`` runs the whole suite on PostgreSQL instead of SQLite: one server for the
+session (tests/pg_server.py), and every SQLite file path a test uses under pytest's temporary folder opens a fresh
+PostgreSQL database of its own instead, in the test process and in the processes it starts
+(tests/pgswitch/pg_redirect.py). Tests marked ``sqlite_only`` are skipped then.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +21,70 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_groups"
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
+SWITCH = ROOT / "tests" / "pgswitch"
+DATABASE_VARIABLE = "GROUPSCAN_TEST_DATABASE"
+
+
+def on_postgres() -> bool:
+    """True when the suite runs on PostgreSQL (``GROUPSCAN_TEST_DATABASE=postgres``)."""
+    value = os.environ.get(DATABASE_VARIABLE, "sqlite").strip().lower()
+    if value not in ("", "sqlite", "postgres", "postgresql"):
+        raise pytest.UsageError(f"{DATABASE_VARIABLE}={value!r}: expected sqlite or postgres")
+    return value.startswith("postgres")
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "sqlite_only(reason): checks SQLite itself; skipped when the suite runs "
+                                       "on PostgreSQL")
+    if on_postgres():
+        # Wrap scanner.store.db.database_url before any test module imports it (redirects nothing until the
+        # session fixture below names the server).
+        sys.path.insert(0, str(SWITCH))
+        import pg_redirect
+
+        pg_redirect.install()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if not on_postgres():
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            why = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "SQLite only")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
+
+
+def pytest_report_header(config) -> str:
+    return f"groupscan test database: {'PostgreSQL' if on_postgres() else 'SQLite'} ({DATABASE_VARIABLE})"
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy a test database: the file on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL. The source must
+    have no open connection."""
+    if not on_postgres():
+        shutil.copy(source, target)
+        return
+    import pg_redirect
+
+    from scanner.store.db import database_url
+
+    source_name = database_url(str(source)).rsplit("/", 1)[1]
+    pg_redirect.drop(str(target))
+    target_name = pg_redirect.database_name(str(target))
+    pg_redirect.admin_execute(os.environ[pg_redirect.SERVER_VARIABLE],
+                              f'CREATE DATABASE "{target_name}" TEMPLATE "{source_name}"')
+
+
+def delete_database(path: Path) -> None:
+    """Delete a test database, so that the same path opens a new, empty one: the file on SQLite, the database
+    standing in for it on PostgreSQL."""
+    if on_postgres():
+        import pg_redirect
+
+        pg_redirect.drop(str(path))
+    else:
+        path.unlink()
 
 
 def snapshot(group_id: str, **fields) -> dict:
@@ -92,13 +165,43 @@ def synapse(tmp_path_factory):
 @pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server on 127.0.0.1 for the session; skips where the server binaries are missing
-    (.ci/run installs them)."""
+    (.ci/run installs them), unless the whole suite was asked to run on PostgreSQL."""
     from tests.pg_server import PostgresServer, pg_bin
 
     if pg_bin() is None:
-        pytest.skip("PostgreSQL server binaries are not installed (.ci/run installs the postgresql package)")
+        message = "PostgreSQL server binaries are not installed (.ci/run installs the postgresql package)"
+        if on_postgres():
+            pytest.fail(message)
+        pytest.skip(message)
     server = PostgresServer().start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_database(request, tmp_path_factory):
+    """On PostgreSQL (``GROUPSCAN_TEST_DATABASE=postgres``): name the server and the redirected folder to this
+    process and, through the environment and PYTHONPATH, to every process a test starts."""
+    if not on_postgres():
+        yield "sqlite"
+        return
+    import pg_redirect
+
+    server = request.getfixturevalue("postgres")
+    names = (pg_redirect.SERVER_VARIABLE, pg_redirect.ROOT_VARIABLE, "PYTHONPATH", "XDG_CACHE_HOME")
+    saved = {k: os.environ.get(k) for k in names}
+    os.environ[pg_redirect.SERVER_VARIABLE] = server.url("")
+    os.environ[pg_redirect.ROOT_VARIABLE] = str(tmp_path_factory.getbasetemp())
+    # Scan caches of non-SQLite databases go to the user's cache folder: keep this run's in its temporary folder.
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(SWITCH), saved["PYTHONPATH"]) if p)
+    try:
+        yield "postgres"
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

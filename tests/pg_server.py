@@ -52,7 +52,9 @@ class PostgresServer:
                          "-E", "UTF8", "--locale", "C.UTF-8")
         if done.returncode:
             raise RuntimeError(f"initdb failed: {done.stderr[-2000:]}")
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c max_connections=100"
+        # TimeZone is not UTC on purpose, as on many servers: groupscan's timestamps must not depend on it.
+        options = (f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c max_connections=200 "
+                   f"-c timezone=Asia/Kolkata")
         done = self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w",
                          "-t", "60", "start")
         if done.returncode:

@@ -3,7 +3,6 @@ settings, and refusals by role. The database is a real scan of the planted-ring 
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from scanner.review.cases import queue
 from scanner.store.db import open_database
 from scanner.store.models import ReviewCase, ReviewDecision, UserPreference
 from scanner.users import User, add_user
-from tests.conftest import with_icons, write_jsonl
+from tests.conftest import copy_database, with_icons, write_jsonl
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 PASSWORD = "correct horse battery"
@@ -42,7 +41,7 @@ def template(tmp_path_factory):
 @pytest.fixture
 def db(template, tmp_path, monkeypatch):
     path = tmp_path / "dash.db"
-    shutil.copy(template, path)
+    copy_database(template, path)
     monkeypatch.setenv("GROUPSCAN_DATABASE_URL", f"sqlite:///{path}")
     monkeypatch.delenv("GROUPSCAN_DEMO", raising=False)
     return open_database(str(path))

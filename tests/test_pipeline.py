@@ -11,7 +11,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from scanner.cli import app
-from scanner.pipeline import run_scan
+from scanner.pipeline import run_scan, scan_records
 from scanner.policy import default_policy
 from scanner.store.db import open_database
 from scanner.store.models import Cluster, Group, RejectedRecord, ScanRun, Snapshot
@@ -159,6 +159,20 @@ def test_cli_errors_exit_2(tmp_path):
     policy.write_text("review_threshold: 3\n")
     bad = runner.invoke(app, ["scan", str(tmp_path), "--policy", str(policy)])
     assert bad.exit_code == 2 and "p.yaml:1" in bad.output
+
+
+def test_a_failed_scan_records_its_error_clipped_to_the_column(tmp_path):
+    engine = open_database(str(tmp_path / "f.sqlite"))
+
+    def records():
+        raise RuntimeError("x" * 10_000)
+        yield
+
+    with pytest.raises(RuntimeError):
+        scan_records(engine, records(), str(tmp_path / "in.jsonl"), tmp_path, default_policy())
+    with Session(engine) as session:
+        (run,) = session.exec(select(ScanRun)).scalars().all()
+    assert run.status == "failed" and run.error.startswith("RuntimeError: xxx") and len(run.error) == 4000
 
 
 def test_cluster_graph_export(world, tmp_path):

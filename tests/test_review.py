@@ -29,7 +29,7 @@ from scanner.review.icons import RevealError, reveal, thumbnail
 from scanner.review.metrics import review_metrics
 from scanner.store.db import open_database
 from scanner.store.models import AuditEvent, Group, ReviewCase, TextLabel
-from scanner.users import PermissionDenied, User
+from scanner.users import PermissionDenied, User, sign_in
 from tests.conftest import snapshot, with_icons, write_jsonl
 from tests.test_pipeline import wa
 
@@ -195,6 +195,18 @@ def test_escalation_needs_a_second_lead(scanned):
     assert actions[:3] == ["escalation_approved", "decision", "claim"]
 
 
+def test_overlong_inputs_are_refused_or_clipped_alike_on_every_database(scanned):
+    # SQLite stores a value longer than its VARCHAR column; PostgreSQL refuses it, so the services check first.
+    engine, _, policy = scanned
+    case_id = ring_case(engine)
+    claim(engine, LEAD, case_id, policy)
+    decision_id = decide(engine, LEAD, case_id, "escalate", policy, category="child_safety", note="ring")
+    with pytest.raises(ReviewError, match="over 4000"):
+        review_escalation(engine, LEAD2, decision_id, approve=False, note="x" * 4001)
+    assert sign_in(engine, "n" * 300, "not the password") is None  # audited; the typed name clipped to the column
+    assert audit.events(engine)[0]["target"] == "n" * 256 and audit.verify(engine).intact
+
+
 def test_icons_are_blurred_by_default_and_reveals_are_audited(scanned):
     engine, _, policy = scanned
     case_id = ring_case(engine)
@@ -283,7 +295,8 @@ def test_audit_chain_catches_a_changed_row(scanned):
         connection.execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": target.id})
     # Someone who controls the database file can drop the trigger; the chain still shows the edit.
     with engine.begin() as connection:
-        connection.execute(text("DROP TRIGGER audit_event_no_update"))
+        connection.execute(text("DROP TRIGGER audit_event_append_only ON audit_event"
+                                if engine.dialect.name == "postgresql" else "DROP TRIGGER audit_event_no_update"))
         connection.execute(text("UPDATE audit_event SET actor = 'someone' WHERE id = :id"), {"id": target.id})
     broken = audit.verify(engine)
     assert broken.broken_id == target.id and "changed" in broken.problem

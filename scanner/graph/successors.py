@@ -39,7 +39,12 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 def successions(states: Mapping[str, GroupState], min_similarity: float = 0.8) -> list[Succession]:
     owner = link_owners(states)
-    tokens = {gid: name_tokens(state.latest.name) for gid, state in states.items()}
+    tokens: dict[str, frozenset[str]] = {}  # only groups joined by a posted link need their name read
+
+    def tokens_of(gid: str) -> frozenset[str]:
+        if gid not in tokens:
+            tokens[gid] = name_tokens(states[gid].latest.name)
+        return tokens[gid]
 
     def start(state: GroupState):
         return state.latest.created_at or state.first_seen
@@ -53,7 +58,7 @@ def successions(states: Mapping[str, GroupState], min_similarity: float = 0.8) -
             a, b = start(state), start(states[target])
             if a is None or b is None or b <= a:
                 continue
-            score = similarity(tokens[gid], tokens[target])
+            score = similarity(tokens_of(gid), tokens_of(target))
             if score >= min_similarity:
                 found.append(Succession(gid, target, round(score, 4)))
     return sorted(set(found), key=lambda s: (s.predecessor, s.successor))

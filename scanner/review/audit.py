@@ -3,7 +3,8 @@
 Each row's ``sha256`` covers its own content and the previous row's hash, so editing, deleting or reordering a
 row breaks every hash after it. Appends happen inside the caller's transaction: an action and its audit row
 commit together or not at all. ``prev_sha256`` is unique, so two writers that read the same last row cannot
-both commit; the loser's transaction is retried by ``scanner.review.tx.write``.
+both commit; the loser's transaction is retried by ``scanner.review.tx.write``. On PostgreSQL appends also take a
+transaction-scoped advisory lock first, so concurrent writers queue instead of losing that race repeatedly.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from scanner.store.models import AuditEvent
 from scanner.users import User, require
 
 GENESIS = "0" * 64
+MAX_ACTOR, MAX_TARGET = 64, 256
+APPEND_LOCK = 0x67736175646974  # PostgreSQL advisory lock key of the chain's tail ("gsaudit")
 
 
 def _utc(at: datetime) -> datetime:
@@ -39,6 +42,12 @@ def append(session: Session, actor: str, action: str, target: str = "", details:
     """Add one audit row to ``session``'s transaction, chained to the newest row."""
     details = json.loads(json.dumps(details or {}, default=str, sort_keys=True))
     at = _utc(at or datetime.now(UTC))
+    # Clipped to their columns before hashing (PostgreSQL refuses longer values; e.g. a typed sign-in name).
+    actor, target = actor[:MAX_ACTOR], target[:MAX_TARGET]
+    if session.get_bind().dialect.name == "postgresql":
+        # Appends queue here until the transaction ahead commits, so they do not race for the same previous
+        # row and fail over and over (the unique prev_sha256 stays the backstop).
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
     last = session.exec(select(AuditEvent.sha256).order_by(col(AuditEvent.id).desc()).limit(1)).first()
     prev = last or GENESIS
     row = AuditEvent(at=at, actor=actor, action=action, target=target, details=details, prev_sha256=prev,

@@ -237,6 +237,8 @@ def review_escalation(engine: Engine, user: User, decision_id: int, approve: boo
     now = now or datetime.now(UTC)
     if not approve and not note.strip():
         raise ReviewError("rejecting an escalation needs a note for the moderator")
+    if len(note) > MAX_NOTE:
+        raise ReviewError(f"note is {len(note)} characters, over {MAX_NOTE}")
 
     def act(session: Session) -> None:
         decision = session.get(ReviewDecision, decision_id)
