@@ -58,7 +58,8 @@ class BotCore:
     """One bot's memory and decisions; ``channel`` names where it alerts (e.g. ``matrix:!mods:server``)."""
 
     def __init__(self, engine: Engine, policy: Policy, data_root: Path, channel: str, dashboard_url: str = "",
-                 banks: Sequence[HashBank] = (), max_alerts: int = 5, lock_wait: float = 3600.0) -> None:
+                 banks: Sequence[HashBank] = (), max_alerts: int = 5, lock_wait: float = 3600.0,
+                 cache_dir: Path | None = None) -> None:
         self.engine = engine
         self.policy = policy
         self.data_root = data_root
@@ -67,6 +68,8 @@ class BotCore:
         self.banks = list(banks)
         self.max_alerts = max_alerts
         self.lock_wait = lock_wait
+        # The incremental-scan cache (scanner.scancache): a bot rescores often, a few rooms at a time.
+        self.cache_dir = cache_dir
         self.reader = User(f"bot:{channel}"[:64], "auditor")  # read-only role for queue and case reads
         data_root.mkdir(parents=True, exist_ok=True)
         self.source_name = str(data_root / f"{channel.split(':', 1)[0]}-bot.events")
@@ -80,7 +83,8 @@ class BotCore:
         lock = DatabaseLock(self.engine)
         lock.acquire(wait=self.lock_wait, poll=0.5)
         try:
-            return scan_records(self.engine, located, self.source_name, self.data_root, self.policy, self.banks)
+            return scan_records(self.engine, located, self.source_name, self.data_root, self.policy, self.banks,
+                                cache_dir=self.cache_dir)
         finally:
             lock.release()
 

@@ -47,6 +47,8 @@ def register(app: typer.Typer) -> None:
 
         bot_class: Any
         settings_class: Any
+        from scanner.scancache import default_folder
+
         if platform == "matrix":
             from bots.matrix import MatrixBot as bot_class
             from bots.matrix import MatrixBotConfig as settings_class
@@ -60,8 +62,9 @@ def register(app: typer.Typer) -> None:
             raise
         policy = cli._policy(Path(settings.policy) if settings.policy else None)
         channel = settings.moderators_room if platform == "matrix" else settings.admin_chat_id
-        core = BotCore(open_database(settings.database), policy, Path(settings.media_dir), f"{platform}:{channel}",
-                       settings.dashboard_url, max_alerts=settings.max_alerts)
+        engine = open_database(settings.database)
+        core = BotCore(engine, policy, Path(settings.media_dir), f"{platform}:{channel}", settings.dashboard_url,
+                       max_alerts=settings.max_alerts, cache_dir=default_folder(engine.url.render_as_string()))
         try:
             _run(lambda: bot_class(settings, core))
         except ValueError as error:
