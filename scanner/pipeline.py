@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import json
+import pickle
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -90,6 +92,18 @@ def _now() -> datetime:
 
 def _sha(obj: object) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def _digest(obj: object) -> str:
+    """Digest of a score row, to leave unchanged rows alone. A pickle, not JSON: six times faster (4 against
+    23 µs a row), which is most of what an incremental rescan spends on unchanged groups. Stable for the same
+    Python; after an upgrade at worst every row is written once more. The pickler's memo is off ("fast" mode):
+    with it, whether two equal strings are one object (as after a cache load) changed the bytes."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump(obj)
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
 def policy_fingerprint(policy: Policy) -> str:
@@ -250,14 +264,15 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
                 severity=score.severity, deadline_hours=score.deadline_hours,
                 categories={c: round(v, 6) for c, v in sorted(score.categories.items())},
                 reasons=_reasons(score.reasons), modifiers=sorted(score.modifiers),
-                features=json.loads(json.dumps(feats, default=str)),
+                features=feats,
                 # Signals that run a model report "<signal>_version" as a feature (see TextModelSignal).
                 model_versions={k.removesuffix("_version"): str(v) for k, v in sorted(feats.items())
                                 if k.endswith("_version")},
             )
-            digest = _sha(row)
+            digest = _digest(row)
             if known_groups.get(score.group_id) == digest:
                 continue
+            row["features"] = json.loads(json.dumps(feats, default=str))  # JSON-safe, for the rows written only
             row.update(group_id=score.group_id, score_sha256=digest, updated_scan_id=scan_id)
             (updates if score.group_id in known_groups else inserts).append(row)
         if inserts:
@@ -277,7 +292,7 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
                 categories={c: round(v, 6) for c, v in sorted(cluster.categories.items())},
                 reasons=_reasons(cluster.reasons), structure=dict(cluster.structure), active=True,
             )
-            digest = _sha([row, sorted(cluster.members)])
+            digest = _digest([row, sorted(cluster.members)])
             known = known_clusters.get(cluster.cluster_id)
             row.update(cluster_id=cluster.cluster_id, score_sha256=digest, updated_scan_id=scan_id)
             if known is None:
@@ -468,6 +483,12 @@ def scan_records(
     if on_started:
         on_started(scan_id)
     summary = ScanSummary(scan_id=scan_id, source=source_name)
+    # No cyclic garbage collection during the scan: it allocates millions of long-lived objects (states, results,
+    # scores), and the collector walked all of them again and again (at 100,000 groups it took half of the graph
+    # stage and most of the cache's load and save). Reference counting still frees what a stage drops; the
+    # collector runs again when the scan ends.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         started = time.perf_counter()
         ingest(engine, records, summary, progress)
@@ -489,9 +510,6 @@ def scan_records(
         else:
             states, cached, cache = fold(load_snapshots(engine)), {}, None
         summary.timings["fold"] = time.perf_counter() - started
-        # The folded states live until the scan ends: out of the cyclic collector's sight, which otherwise walks
-        # all of them every time the stages below allocate (at 100,000 groups that halved the graph stage).
-        gc.freeze()
 
         preload_classifications(engine, signals)
         summary.models = {s.name: s.version for s in signals}
@@ -525,7 +543,8 @@ def scan_records(
         _finish(engine, summary, "failed", f"{type(error).__name__}: {error}")
         raise
     finally:
-        gc.unfreeze()
+        if collecting:
+            gc.enable()
     return summary
 
 
