@@ -17,7 +17,7 @@ from scanner.policy import default_policy
 from scanner.runner import LocalRunner
 from scanner.signals.hashbank import near_duplicate_pairs
 from scanner.store.db import open_database
-from scanner.store.models import Cluster, ClusterMember, Group
+from scanner.store.models import Cluster, ClusterMember, Group, Snapshot
 from tests.conftest import delete_database, snapshot, write_jsonl
 from tests.test_pipeline import mini_world, wa
 
@@ -182,3 +182,24 @@ def test_icon_pairs_over_new_icons_equal_a_full_search():
 def test_cache_folder_defaults():
     assert scancache.default_folder("sqlite:///data/g.db") == scancache.Path("data/g.db.cache")
     assert scancache.default_folder("postgresql://u@h/db").name == "groupscan"
+
+
+def test_a_purge_makes_the_next_scan_a_full_one(tmp_path):
+    """Deleting covered snapshots (what `groupscan purge` does to old observations) invalidates the cache: the
+    folded states it holds would still carry the deleted history."""
+    data = tmp_path / "data"
+    data.mkdir()
+    policy = default_policy()
+    cache_dir = tmp_path / "cache"
+    engine = open_database(str(tmp_path / "db.sqlite"))
+    write_jsonl(data / "groups.jsonl", second_world(data))
+    run_scan(engine, data, policy, cache_dir=cache_dir)
+    assert run_scan(engine, data, policy, cache_dir=cache_dir).groups_reused > 0
+    with Session(engine) as session, session.begin():
+        oldest = session.exec(select(Snapshot).where(Snapshot.group_id == "wa:ring7")
+                              .order_by(Snapshot.observed_at)).scalars().first()
+        session.delete(oldest)
+    counting = CountingRunner()
+    summary = run_scan(engine, data, policy, runner=counting, cache_dir=cache_dir)
+    assert summary.groups_reused == 0 and len(counting.scored["text_model"]) == summary.groups
+
