@@ -14,6 +14,9 @@ policy (``scanner.policy.default_policy()``):
 - read+validate (``scanner.sources.resolve`` then ``source.read``), fold (``scanner.groups.fold``), icon PDQ
   (the icon signal's hashing, without the moderator thumbnails), graph build (``scanner.graph.build.project``,
   with the faiss near-duplicate icon search also timed on its own).
+- GRAPH STAGE: the whole graph stage of ``assess`` with the fast backend (projection, Leiden, PageRank per
+  category), cold (with the near-duplicate icon search) and with the icon pairs known (as in an incremental
+  scan, ``scanner.graph.icons``); with ``--tile`` also at the tiled size, which is the issue's 1M target.
 - per backend, from the ``Projection``: backend graph (scipy CSR or ``networkx.Graph``), components,
   communities (``FastBackend``: Leiden CPM; networkx has no Leiden, so its baseline is
   ``networkx.community.louvain_communities``, a cost baseline only) and PageRank x5 (``proximity`` with
@@ -24,8 +27,8 @@ policy (``scanner.policy.default_policy()``):
 - ``--tile``: when the data holds fewer groups than ``--groups`` (fallback, or ``--data``), the graph stages run
   again on K disjoint copies of the folded groups (ids, admins and invite links suffixed per copy, PDQ hashes
   XOR-ed with a per-copy mask, which keeps distances inside a copy). The projection of the copies is the base
-  projection repeated block-diagonally; ``project()`` itself is timed on the copied groups in a child (with
-  faiss on one thread there: libgomp cannot use its thread pool after a fork).
+  projection repeated block-diagonally; the GRAPH STAGE is timed on the copied groups in a child (with the
+  icon pairs known: each copy's pairs are the base pairs under its mask).
 - full scan (``--full-scan-groups``, default 20000, 0 skips): ``scanner.pipeline.run_scan`` into a temporary
   SQLite database, in a subprocess, with the scan's own stage timings.
 
