@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -76,9 +77,11 @@ class Icon(_Strict):
             raise ValueError(f"icon path {value!r} escapes the data folder")
         root = (info.context or {}).get("root")
         if root is not None:
-            root_path = Path(root).resolve()
-            resolved = (root_path / posix).resolve()
-            if not resolved.is_relative_to(root_path):
+            # os.path, not pathlib: the same check at half the cost, and it ran once per record (20 % of reading
+            # a large export, measured in bench/scale.py).
+            root_path = os.path.realpath(root)
+            resolved = os.path.realpath(os.path.join(root_path, str(posix)))
+            if resolved != root_path and not resolved.startswith(root_path.rstrip(os.sep) + os.sep):
                 raise ValueError(f"icon path {value!r} escapes the data folder (through a link)")
         return str(posix)
 
