@@ -120,11 +120,14 @@ def test_incremental_rescan_equals_a_full_rescan_and_scores_only_changes(tmp_pat
         rotated = session.exec(select(Group.icon_family).where(Group.group_id == "wa:new0")).one()
     assert ring_family is not None and rotated == ring_family  # found by the search over new icons only
 
-    # A third scan of the same input scores nothing again and changes no row.
+    # A third scan of the same input scores nothing again, changes no row and leaves the cache file alone.
     before = results_of(cached_db)
+    (cache_file,) = cache_dir.glob("scan-cache-*.pickle")
+    written = cache_file.stat().st_mtime_ns
     again = CountingRunner()
     third = run_scan(cached_db, data, policy, runner=again, cache_dir=cache_dir)
     assert "text_model" not in again.scored and third.groups_changed == 0 and results_of(cached_db) == before
+    assert "cache_write" not in third.timings and cache_file.stat().st_mtime_ns == written
 
 
 def test_a_cache_from_another_database_or_policy_is_not_used(tmp_path):
