@@ -20,6 +20,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from scanner.graph.icons import near_duplicate_hash_pairs
 from scanner.groups import GroupState, link_owners
 from scanner.policy import GraphPolicy
 from scanner.schema import utc_iso
@@ -148,18 +149,15 @@ def icon_families(pdq_by_group: Mapping[str, str], radius: int,
                   variants: Mapping[str, Sequence[str]] | None = None,
                   pairs: Sequence[tuple[str, str]] | None = None) -> dict[str, int]:
     """Group id -> icon family id, where a family is a connected set of near-duplicate icons (identical
-    included). Groups without a hash have no family. ``pairs`` (near-duplicate hash pairs already known, see
-    ``scanner.graph.icons``) skips the search."""
+    included). Groups without a hash have no family. ``pairs``: the near-duplicate hash pairs when already known
+    (an incremental scan, ``scanner.graph.icons``); otherwise they are searched here, the same way."""
     hashes = sorted(set(pdq_by_group.values()))
     position = {h: i for i, h in enumerate(hashes)}
     if pairs is None:
-        found = near_duplicate_pairs(hashes, radius, variants)
-        a = np.fromiter((i for i, _, _ in found), dtype=np.int64, count=len(found))
-        b = np.fromiter((j for _, j, _ in found), dtype=np.int64, count=len(found))
-    else:
-        known = [(position[x], position[y]) for x, y in pairs if x in position and y in position]
-        a = np.fromiter((i for i, _ in known), dtype=np.int64, count=len(known))
-        b = np.fromiter((j for _, j in known), dtype=np.int64, count=len(known))
+        pairs = sorted(near_duplicate_hash_pairs(hashes, radius, variants))
+    known = [(position[x], position[y]) for x, y in pairs if x in position and y in position]
+    a = np.fromiter((i for i, _ in known), dtype=np.int64, count=len(known))
+    b = np.fromiter((j for _, j in known), dtype=np.int64, count=len(known))
     n = len(hashes)
     if n == 0:
         return {}
