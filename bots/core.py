@@ -13,12 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
+from typing import Self
 
+import yaml
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -36,6 +40,25 @@ from scanner.store.queries import counts
 from scanner.users import User
 
 log = logging.getLogger("groupscan.bot")
+
+
+class BotConfig(BaseModel):
+    """What every bot's YAML config shares: unknown keys are errors (a misspelt setting must not silently fall
+    back to its default), and the token is read from the environment, never from the file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def load(cls, path: Path) -> Self:
+        return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+
+
+def token_from_env(given: str | None, variable: str, what: str) -> str:
+    """``given``, else the environment variable the config names; a clear error when neither is set."""
+    token = given or os.environ.get(variable)
+    if not token:
+        raise ValueError(f"no {what}: set ${variable} (never put it in the config file)")
+    return token
 
 
 @dataclass(frozen=True)

@@ -17,19 +17,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import yaml
 from mautrix.api import Method
 from mautrix.api import Path as ApiPath
 from mautrix.client import Client
 from mautrix.types import ContentURI, EventType, RoomAlias, RoomID, UserID
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from bots.core import BotCore
+from bots.core import BotConfig, BotCore, token_from_env
 from scanner.schema import GroupSnapshot
 from scanner.signals.links import extract_links
 from scanner.sources.matrix_admin import WATCHED_STATE, avatar_of, room_record, store_icon
@@ -54,8 +51,7 @@ def check_state(kind: str, content: object) -> None:
         raise TypeError(f"{kind}.{field} is a {type(content[field]).__name__}, not a string")
 
 
-class MatrixBotConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MatrixBotConfig(BotConfig):
 
     homeserver: str
     user_id: str
@@ -75,19 +71,12 @@ class MatrixBotConfig(BaseModel):
     takedown: bool = False
     hashed_rules: bool = False
 
-    @classmethod
-    def load(cls, path: Path) -> MatrixBotConfig:
-        return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-
 
 class MatrixBot:
     def __init__(self, config: MatrixBotConfig, core: BotCore, token: str | None = None) -> None:
         self.config = config
         self.core = core
-        token = token or os.environ.get(config.access_token_env)
-        if not token:
-            raise ValueError(f"no access token: set ${config.access_token_env} (never put it in the config file)")
-        self.token = token
+        self.token = token_from_env(token, config.access_token_env, "access token")
         self._client: Client | None = None
         self.media_dir = core.data_root
         self.mod_room: RoomID | None = None

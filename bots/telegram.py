@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import (
@@ -33,7 +30,7 @@ from telegram.ext import (
     filters,
 )
 
-from bots.core import BotCore
+from bots.core import BotConfig, BotCore, token_from_env
 from scanner.review import audit
 from scanner.review.tx import write
 from scanner.schema import GroupSnapshot
@@ -44,8 +41,7 @@ log = logging.getLogger("groupscan.bot.telegram")
 ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
 
-class TelegramBotConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TelegramBotConfig(BotConfig):
 
     token_env: str = "GROUPSCAN_TELEGRAM_TOKEN"
     admin_chat_id: int
@@ -58,19 +54,12 @@ class TelegramBotConfig(BaseModel):
     max_alerts: int = Field(5, ge=1)
     poll_interval: float = Field(1.0, ge=0)
 
-    @classmethod
-    def load(cls, path: Path) -> TelegramBotConfig:
-        return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-
 
 class TelegramBot:
     def __init__(self, config: TelegramBotConfig, core: BotCore, token: str | None = None) -> None:
         self.config = config
         self.core = core
-        token = token or os.environ.get(config.token_env)
-        if not token:
-            raise ValueError(f"no bot token: set ${config.token_env} (never put it in the config file)")
-        self.token = token
+        self.token = token_from_env(token, config.token_env, "bot token")
         self.app: Application | None = None
         self.skipped_updates = 0
         self.lock = asyncio.Lock()
