@@ -155,8 +155,13 @@ class GroupSnapshot(_Strict):
     def content_hash(self) -> str:
         """SHA-256 of the canonical JSON form: the same observation always gets the same hash, so a
         re-scan of the same input stores nothing twice."""
-        canonical = json.dumps(self.to_wire(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return self.wire_and_hash()[1]
+
+    def wire_and_hash(self) -> tuple[dict, str]:
+        """``to_wire()`` and ``content_hash()`` from one dump: the importer needs both for every record."""
+        wire = self.to_wire()
+        canonical = json.dumps(wire, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return wire, hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ usernames and Matrix server names are not.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -70,6 +71,8 @@ def undefang(text: str) -> str:
     """Undo the usual defanging ("hxxps", "[.]", "(.)", "[dot]", "[:]") and drop zero-width characters, so a
     link written not to be clickable is still recognised."""
     text = text.translate(_INVISIBLE)
+    if "[" not in text and "(" not in text and "{" not in text and "xx" not in text.lower():
+        return text  # nothing defanged (most text): four regex passes saved, a third of folding a big export
     text = _DEFANG_DOT.sub(".", text)
     text = _DEFANG_SLASHES.sub(r"\1", text)
     text = _DEFANG_COLON.sub(":", text)
@@ -85,6 +88,12 @@ def canonicalize(url: str) -> InviteLink | None:
     """
     if not isinstance(url, str) or len(url) > _MAX_URL:
         return None
+    return _canonicalize(url)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _canonicalize(url: str) -> InviteLink | None:
+    """``canonicalize`` of a string, memoised: the same link is posted by many groups of a network."""
     s = unicodedata.normalize("NFKC", undefang(url)).strip().lstrip(_LEADING).rstrip(_TRAILING)
     if not s:
         return None
