@@ -69,6 +69,8 @@ class ScanSummary:
     groups_changed: int = 0
     # Groups whose signal results came from the incremental-scan cache (not scored again); 0 on a full scan.
     groups_reused: int = 0
+    # How this scan left the cache for the next: "base" (the whole cache), "delta" (what changed), "" (untouched).
+    cache_written: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     # Signal name -> version (for models: the model version) used by this scan.
     models: dict[str, str] = field(default_factory=dict)
@@ -216,17 +218,30 @@ def fold_incremental(engine: Engine, cache: ScanCache) -> tuple[dict[str, GroupS
 
 
 def save_cache(engine: Engine, path: Path, key: str, extent: tuple[int, int, str], states: dict[str, GroupState],
-               previous: ScanCache | None, assessment: Assessment, signals: Sequence[object], root: str) -> None:
-    """Write the cache for the next scan, after this one committed. ``extent`` was read before the states were
-    folded, so a snapshot a concurrent writer (a bot) stored meanwhile is newer than the cache and refolded next
-    time. Results of groups that left the data are dropped."""
+               previous: ScanCache | None, refolded: set[str], assessment: Assessment, signals: Sequence[object],
+               root: str) -> str:
+    """Write the cache for the next scan, after this one committed: a delta on top of ``previous`` (the cache
+    this scan started from) holding the ``refolded`` groups and what was computed, or a fresh base. ``extent``
+    was read before the states were folded, so a snapshot a concurrent writer (a bot) stored meanwhile is newer
+    than the cache and refolded next time. Returns "delta" or "base"."""
+    results = scancache.cacheable_results(assessment.fresh, signals, root)  # type: ignore[arg-type]
+    hashes = {str(f["pdq"]) for f in assessment.features.values() if f.get("pdq")}
+    if previous is not None:
+        delta = scancache.CacheDelta(key, previous.generation, 0, extent[0], extent[1], extent[2],
+                                     {g: states[g] for g in refolded if g in states}, results,
+                                     hashes - previous.icon_hashes, assessment.icon_pairs - previous.icon_pairs)
+        if not scancache.wants_base(previous, delta):
+            scancache.save_delta(path, previous, delta)
+            return "delta"
     cache = ScanCache(key, extent[0], extent[1], extent[2], database_id(engine), states)
     if previous is not None:
+        # Results of groups that left the data are dropped.
         cache.results = {g: entry for g, entry in previous.results.items() if g in states}
-    scancache.remember_results(cache, assessment.fresh, signals, root)  # type: ignore[arg-type]
-    cache.icon_hashes = {str(f["pdq"]) for f in assessment.features.values() if f.get("pdq")}
+    cache.results.update(results)
+    cache.icon_hashes = hashes
     cache.icon_pairs = set(assessment.icon_pairs)
     scancache.save(path, cache)
+    return "base"
 
 
 def previous_clusters(engine: Engine) -> dict[str, frozenset[str]]:
@@ -519,6 +534,7 @@ def scan_records(
         extent = snapshot_extent(engine)
         folded = fold_incremental(engine, cache) if cache else None
         root = str(Path(data_root).resolve())
+        refolded: set[str] = set()
         if cache is not None and folded is not None:
             states, refolded = folded
             cached = {g: entry[1] for g, entry in cache.results.items()
@@ -558,8 +574,9 @@ def scan_records(
                      and extent[:2] == (cache.last_snapshot_id, cache.snapshot_count))
         if cache_file is not None and not unchanged:
             started = time.perf_counter()
-            save_cache(engine, cache_file, key, extent, states, cache, assessment, signals, root)
+            kind = save_cache(engine, cache_file, key, extent, states, cache, refolded, assessment, signals, root)
             summary.timings["cache_write"] = time.perf_counter() - started
+            summary.cache_written = kind
     except BaseException as error:
         _finish(engine, summary, "failed", f"{type(error).__name__}: {error}")
         raise

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,8 @@ class Reason:
     sentence: str
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data["weight"] = round(self.weight, 4)
-        return data
+        # Spelled out, not ``dataclasses.asdict`` (which deep-copies field by field): every score row of every
+        # scan turns its reasons into dicts, and asdict was a tenth of persisting a million groups.
+        return {"signal": self.signal, "feature": self.feature, "value": self.value, "category": self.category,
+                "weight": round(self.weight, 4), "sentence": self.sentence}
 

@@ -206,3 +206,49 @@ def test_a_purge_makes_the_next_scan_a_full_one(tmp_path):
     summary = run_scan(engine, data, policy, runner=counting, cache_dir=cache_dir)
     assert summary.groups_reused == 0 and len(counting.scored["text_model"]) == summary.groups
 
+
+
+def test_rescans_append_deltas_and_a_full_journal_writes_a_new_base(tmp_path, monkeypatch):
+    """Each rescan appends a delta instead of rewriting the cache; the chain of deltas gives what a scan without
+    the cache gives; past ``MAX_DELTAS`` a fresh base replaces them, and a delta left from the old base (a crash
+    between the two writes) is not applied to the new one."""
+    import pickle
+
+    data = tmp_path / "data"
+    data.mkdir()
+    policy = default_policy()
+    cached_db = open_database(str(tmp_path / "cached.sqlite"))
+    plain_db = open_database(str(tmp_path / "plain.sqlite"))
+    cache_dir = tmp_path / "cache"
+    records = first_world(data)
+    write_jsonl(data / "groups.jsonl", records)
+    assert run_scan(cached_db, data, policy, cache_dir=cache_dir).cache_written == "base"
+    run_scan(plain_db, data, policy)
+    (base,) = cache_dir.glob("scan-cache-*.pickle")
+    written = base.stat().st_mtime_ns
+
+    def rescan(day: int) -> str:
+        later = f"2026-09-{day + 1:02d}T10:00:00Z"
+        records.append({**records[7 + day % 3], "name": f"renamed {day}", "observed_at": later})
+        write_jsonl(data / "groups.jsonl", records)
+        summary = run_scan(cached_db, data, policy, cache_dir=cache_dir)
+        run_scan(plain_db, data, policy)
+        assert results_of(cached_db) == results_of(plain_db)
+        assert summary.groups_reused == len({r["group_id"] for r in records}) - 1
+        return summary.cache_written
+
+    assert [rescan(day) for day in (1, 2, 3)] == ["delta"] * 3
+    assert base.stat().st_mtime_ns == written
+    deltas = sorted(cache_dir.glob("scan-cache-*.pickle.delta-*"))
+    assert [p.name[-4:] for p in deltas] == ["0001", "0002", "0003"]
+    key = pickle.loads(base.read_bytes()).key
+    assert scancache.load(base, key).deltas == 3  # type: ignore[union-attr]
+    stale = deltas[0].read_bytes()
+
+    monkeypatch.setattr(scancache, "MAX_DELTAS", 3)
+    assert rescan(4) == "base"
+    assert not list(cache_dir.glob("scan-cache-*.pickle.delta-*")) and base.stat().st_mtime_ns != written
+    deltas[0].write_bytes(stale)  # the old base's first delta, as if a crash had left it behind
+    loaded = scancache.load(base, key)
+    assert loaded is not None and loaded.deltas == 0
+    assert rescan(5) == "delta"
