@@ -2,6 +2,7 @@
 with the cache and without it (the same database state copied before the rescan).
 
     .venv/bin/python -m bench.incremental --data /tmp/scale-data/groups-100000-seed-11 --changed 0.01
+    .venv/bin/python -m bench.incremental --data /tmp/scale-data/tiled-1000000 --workdir /tmp/inc-1m --no-plain
 
 ``--data`` is a folder made by ``python -m sample_groups.generate``. The changes are new snapshots, a day later,
 of ``--changed`` of the groups picked at random: half renamed, half posting one more invite link of another
@@ -80,10 +81,26 @@ def make_delta(data: Path, share: float, seed: int) -> tuple[Path, int]:
     return path, len(chosen)
 
 
+def copy_cache(source: Path, source_db: Path, target: Path, target_db: Path) -> None:
+    """Copy a scan cache folder for a copy of its database. The cache files are named after the database's URL
+    (``scancache.cache_path``), so they are renamed for the copy's."""
+    from scanner.scancache import cache_path
+    from scanner.store.db import make_engine
+
+    def name(db: Path) -> str:
+        return cache_path(Path("."), make_engine(str(db)).url.render_as_string()).name
+
+    old, new = name(source_db), name(target_db)
+    target.mkdir(parents=True, exist_ok=True)
+    for path in source.iterdir():
+        shutil.copy(path, target / path.name.replace(old, new))
+
+
 def line(label: str, result: dict) -> str:
     timings = ", ".join(f"{k} {v:.1f}" for k, v in result["timings"].items())
     return (f"{label:<34} {result['seconds']:8.1f} s  peak {result['peak_mb']:7.0f} MB  "
-            f"{result['groups']:,} groups, {result['changed']:,} changed; {timings}")
+            f"{result['groups']:,} groups, {result['changed']:,} changed, {result.get('reused', 0):,} reused, "
+            f"cache {result.get('cache_written') or 'untouched'}; {timings}")
 
 
 def main() -> None:
@@ -91,23 +108,40 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--changed", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--workdir", type=Path,
+                        help="keep the cold scan's database and cache here and reuse them on the next run "
+                             "(default: a temporary folder)")
+    parser.add_argument("--no-plain", action="store_true", help="skip the rescan without the cache")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="groupscan-incremental-") as tmp:
+        keep = args.workdir or Path(tmp)
+        keep.mkdir(parents=True, exist_ok=True)
+        cold_db, cold_cache = keep / "cold.db", keep / "cold-cache"
+        if not (keep / "cold.json").exists():
+            cold = run(args.data, cold_db, cold_cache)
+            (keep / "cold.json").write_text(json.dumps(cold))
+            print(line("cold scan (cache written)", cold), flush=True)
+        else:
+            print(line("cold scan (kept from an earlier run)", json.loads((keep / "cold.json").read_text())))
         work = Path(tmp)
-        cold = run(args.data, work / "scan.db", work / "cache")
-        print(line("cold scan (cache written)", cold), flush=True)
-        shutil.copy(work / "scan.db", work / "plain.db")
+        shutil.copy(cold_db, work / "scan.db")
+        copy_cache(cold_cache, cold_db, work / "cache", work / "scan.db")
         delta, changed = make_delta(args.data, args.changed, args.seed)
         try:
             warm = run(delta, work / "scan.db", work / "cache")
             print(line(f"rescan, {changed:,} changed, cache", warm), flush=True)
-            plain = run(delta, work / "plain.db", None)
-            print(line(f"rescan, {changed:,} changed, no cache", plain), flush=True)
+            again = run(delta, work / "scan.db", work / "cache")
+            print(line("the same rescan again (nothing new)", again), flush=True)
+            if not args.no_plain:
+                shutil.copy(cold_db, work / "plain.db")
+                plain = run(delta, work / "plain.db", None)
+                print(line(f"rescan, {changed:,} changed, no cache", plain), flush=True)
+                print(f"\nincremental / full rescan: {warm['seconds'] / plain['seconds']:.2f} "
+                      f"({plain['seconds'] / warm['seconds']:.1f}x faster)")
         finally:
             delta.unlink(missing_ok=True)
-        print(f"\nincremental / full rescan: {warm['seconds'] / plain['seconds']:.2f} "
-              f"({plain['seconds'] / warm['seconds']:.1f}x faster); cache file "
-              f"{sum(p.stat().st_size for p in (work / 'cache').iterdir()) / 2**20:.0f} MB")
+        print(f"cache: {sum(p.stat().st_size for p in (work / 'cache').iterdir()) / 2**20:.0f} MB in "
+              f"{', '.join(sorted(p.name.split('.', 1)[-1] for p in (work / 'cache').iterdir()))}")
 
 
 if __name__ == "__main__":

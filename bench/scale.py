@@ -464,7 +464,8 @@ def timed_scan(location: Path, db: str, cache_dir: Path | None = None) -> dict:
     seconds = time.perf_counter() - started
     engine.dispose()
     return {"seconds": seconds, "groups": summary.groups, "records": summary.records_read,
-            "changed": summary.groups_changed, "timings": summary.timings}
+            "changed": summary.groups_changed, "timings": summary.timings,
+            "cache_written": summary.cache_written, "reused": summary.groups_reused}
 
 
 def full_scan_child() -> None:

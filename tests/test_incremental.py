@@ -3,6 +3,7 @@ cache stores; the icon-pair search over new icons finds what a full search finds
 
 from __future__ import annotations
 
+import pickle
 import random
 
 import numpy as np
@@ -91,13 +92,17 @@ class CountingRunner(LocalRunner):
         return super().run(snapshots, signals, context, progress)
 
 
-def test_incremental_rescan_equals_a_full_rescan_and_scores_only_changes(tmp_path):
+def two_databases(tmp_path):
+    """A data folder, a database scanned with the cache, one scanned without it, and the cache folder."""
     data = tmp_path / "data"
     data.mkdir()
+    return (data, open_database(str(tmp_path / "cached.sqlite")), open_database(str(tmp_path / "plain.sqlite")),
+            tmp_path / "cache")
+
+
+def test_incremental_rescan_equals_a_full_rescan_and_scores_only_changes(tmp_path):
+    data, cached_db, plain_db, cache_dir = two_databases(tmp_path)
     policy = default_policy()
-    cached_db = open_database(str(tmp_path / "cached.sqlite"))
-    plain_db = open_database(str(tmp_path / "plain.sqlite"))
-    cache_dir = tmp_path / "cache"
 
     write_jsonl(data / "groups.jsonl", first_world(data))
     first = run_scan(cached_db, data, policy, cache_dir=cache_dir)
@@ -212,14 +217,8 @@ def test_rescans_append_deltas_and_a_full_journal_writes_a_new_base(tmp_path, mo
     """Each rescan appends a delta instead of rewriting the cache; the chain of deltas gives what a scan without
     the cache gives; past ``MAX_DELTAS`` a fresh base replaces them, and a delta left from the old base (a crash
     between the two writes) is not applied to the new one."""
-    import pickle
-
-    data = tmp_path / "data"
-    data.mkdir()
+    data, cached_db, plain_db, cache_dir = two_databases(tmp_path)
     policy = default_policy()
-    cached_db = open_database(str(tmp_path / "cached.sqlite"))
-    plain_db = open_database(str(tmp_path / "plain.sqlite"))
-    cache_dir = tmp_path / "cache"
     records = first_world(data)
     write_jsonl(data / "groups.jsonl", records)
     assert run_scan(cached_db, data, policy, cache_dir=cache_dir).cache_written == "base"
