@@ -77,6 +77,21 @@ def test_scan_twice_changes_nothing(world, tmp_path):
     assert runs[0].rejected == 2 and runs[0].timings["signals"] >= 0
 
 
+def test_a_cluster_that_comes_back_unchanged_is_active_again(world, tmp_path):
+    """A cluster id that went inactive (its groups had merged into another cluster) and comes back with the same
+    members and scores must be active again: its unchanged digest alone must not leave the row as it was."""
+    engine = open_database(str(tmp_path / "db.sqlite"))
+    run_scan(engine, world, default_policy())
+    with Session(engine) as session, session.begin():
+        cluster = session.exec(select(Cluster).order_by(Cluster.cluster_id)).scalars().first()
+        assert cluster is not None
+        cluster.active = False  # what a scan in which its group joined a bigger cluster leaves behind
+        back = cluster.cluster_id
+    run_scan(engine, world, default_policy())
+    with Session(engine) as session:
+        assert session.get(Cluster, back).active  # type: ignore[union-attr]
+
+
 def test_planted_ring_is_the_top_flagged_cluster(world, tmp_path):
     engine = open_database(str(tmp_path / "db.sqlite"))
     run_scan(engine, world, default_policy())

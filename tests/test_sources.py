@@ -63,9 +63,22 @@ def test_icon_symlink_escaping_the_folder_is_rejected(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "link.png").symlink_to(outside)
-    write_jsonl(data / "groups.jsonl", [snapshot("wa:1", icon={"path": "link.png"})])
-    (only,) = read_all(data)
-    assert isinstance(only, Rejected) and "escapes" in only.reason
+    # A folder that is a link out, and links that stay inside (allowed), read in one pass (the folder cache).
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "a.png").write_bytes(b"x")
+    (data / "out").symlink_to(tmp_path / "elsewhere")
+    (data / "icons").mkdir()
+    (data / "icons" / "b.png").write_bytes(b"x")
+    (data / "icons" / "same.png").symlink_to(data / "icons" / "b.png")
+    (data / "inside").symlink_to(data / "icons")
+    write_jsonl(data / "groups.jsonl", [
+        snapshot("wa:1", icon={"path": "link.png"}), snapshot("wa:2", icon={"path": "out/a.png"}),
+        snapshot("wa:3", icon={"path": "icons/same.png"}), snapshot("wa:4", icon={"path": "inside/b.png"}),
+        snapshot("wa:5", icon={"path": "out/a.png"})])
+    first, second, third, fourth, fifth = read_all(data)
+    assert isinstance(first, Rejected) and "escapes" in first.reason
+    assert isinstance(second, Rejected) and isinstance(fifth, Rejected) and "escapes" in fifth.reason
+    assert not isinstance(third, Rejected) and not isinstance(fourth, Rejected)
 
 
 def test_valid_record_round_trips_and_hash_is_stable(tmp_path):

@@ -67,6 +67,7 @@ class CsvSource:
 
     def read(self, location: Path) -> Iterator[SourceRecord]:
         root = location.parent
+        dirs: dict[str, str] = {}  # folders' real paths, for this read only (icon path checks)
         # utf-8-sig: spreadsheet exports often start with a byte-order mark, which would hide the first column.
         with location.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             reader = csv.DictReader(handle)
@@ -79,7 +80,7 @@ class CsvSource:
                 try:
                     if None in row:
                         raise ValueError(f"row has {len(row[None]) if row[None] else 0} cells too many")
-                    yield Located(parse_snapshot(row_to_record(row), root), str(location), line)
+                    yield Located(parse_snapshot(row_to_record(row), root, dirs), str(location), line)
                 except ValueError as error:
                     text = ",".join(v for v in row.values() if isinstance(v, str))
                     yield Rejected(str(location), line, str(error), excerpt(text))

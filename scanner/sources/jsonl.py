@@ -18,6 +18,7 @@ class JsonLinesSource:
 
     def read(self, location: Path) -> Iterator[SourceRecord]:
         root = location.parent
+        dirs: dict[str, str] = {}  # folders' real paths, for this read only (icon path checks)
         with location.open("rb") as handle:
             for number, raw in enumerate(handle, start=1):
                 if number == 1:
@@ -35,6 +36,6 @@ class JsonLinesSource:
                     yield Rejected(str(location), number, f"invalid JSON: {error.msg}", excerpt(line))
                     continue
                 try:
-                    yield Located(parse_snapshot(obj, root), str(location), number)
+                    yield Located(parse_snapshot(obj, root, dirs), str(location), number)
                 except ValueError as error:
                     yield Rejected(str(location), number, str(error), excerpt(line))
