@@ -14,9 +14,10 @@ groups: minutes of model time for nothing new). The cache keeps, per database:
 
 A rescan that changed a few groups appends a *delta* (``NAME.delta-0001``, ...: the refolded states, the new
 results and icon pairs) instead of writing the whole cache again, which cost 44 s at a million groups; loading
-applies the deltas of the base's generation in order. When the deltas hold more than a quarter of the groups, or
-there are ``MAX_DELTAS`` of them, the next save writes a fresh base (a new generation), which orphans the old
-deltas (they are deleted, and ignored if a crash left them).
+applies the deltas of the base's generation in order. When the deltas touch more than a quarter of the groups
+(plus 1,000, so that a small database is not rewritten at every scan), or there are ``MAX_DELTAS`` of them, the
+next save writes a fresh base (a new generation), which orphans the old deltas (they are deleted, and ignored if
+a crash left them).
 
 It is a cache, never the record: the database stays the source of truth, and a missing, unreadable or stale cache
 (another policy, other signal versions or lexicon, a purge that deleted snapshots) means a full scan, which
@@ -41,7 +42,7 @@ from scanner.groups import GroupState
 from scanner.signals.base import Signal, SignalResult
 
 FORMAT = 2
-# A fresh base is written when the deltas would exceed this many files, or a quarter of the groups.
+# A fresh base is written when the deltas would exceed this many files, or touch a quarter of the groups.
 MAX_DELTAS = 32
 
 
@@ -97,7 +98,8 @@ class CacheDelta:
 
     @property
     def size(self) -> int:
-        return len(self.states) + len(self.results)
+        """How many groups this delta touches."""
+        return len(self.states.keys() | self.results.keys())
 
 
 def delta_path(path: Path, sequence: int) -> Path:
