@@ -115,6 +115,16 @@ def _fit(code: str, suffix: str, limit: int, sep: str) -> tuple[str, bool]:
 _CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
+# (platform, kind or None for any other kind) -> (suffix, the code's length limit, separator before a digest,
+# case-insensitive code, canonical form): the per-copy form of every non-Matrix invite (see the module docstring).
+_FORMS: dict[tuple[str, str | None], tuple[str, int, str, bool, str]] = {
+    ("telegram", "username"): ("_c{k}", 32, "_", True, "t.me/{code}"),
+    ("telegram", None): ("-copy{k}", 64, "-", False, "t.me/+{code}"),
+    ("whatsapp", None): ("copy{k}", 40, "", False, "chat.whatsapp.com/{code}"),
+    ("discord", None): ("-copy{k}", 32, "-", False, "discord.gg/{code}"),
+}
+
+
 def _rewrite(link: InviteLink, k: int) -> _Rewrite:
     """How copy k writes ``link``: the new code and where to put it."""
     if link.platform == "matrix":
@@ -123,22 +133,12 @@ def _rewrite(link: InviteLink, k: int) -> _Rewrite:
         suffix = f"~copy{k}"
         canonical = f"matrix.to/#/{sigil}{local}{suffix}:{server}"
         return _Rewrite(local, False, True, True, suffix, local + suffix, canonical)
-    if link.platform == "telegram" and link.kind == "username":
-        suffix = f"_c{k}"
-        core, grow = _fit(link.code, suffix, 32, "_")
-        return _Rewrite(link.code, True, False, grow, suffix, core, f"t.me/{core}")
-    if link.platform == "telegram":
-        suffix = f"-copy{k}"
-        core, grow = _fit(link.code, suffix, 64, "-")
-        return _Rewrite(link.code, False, False, grow, suffix, core, f"t.me/+{core}")
-    if link.platform == "whatsapp":
-        suffix = f"copy{k}"
-        core, grow = _fit(link.code, suffix, 40, "")
-        return _Rewrite(link.code, False, False, grow, suffix, core, f"chat.whatsapp.com/{core}")
-    if link.platform == "discord":
-        suffix = f"-copy{k}"
-        core, grow = _fit(link.code, suffix, 32, "-")
-        return _Rewrite(link.code, False, False, grow, suffix, core, f"discord.gg/{core}")
+    form = _FORMS.get((link.platform, link.kind)) or _FORMS.get((link.platform, None))
+    if form is not None:
+        suffix_format, limit, sep, ignore_case, canonical_format = form
+        suffix = suffix_format.format(k=k)
+        core, grow = _fit(link.code, suffix, limit, sep)
+        return _Rewrite(link.code, ignore_case, False, grow, suffix, core, canonical_format.format(code=core))
     # A platform added to links.py after this script: there is no per-copy form to rely on.
     raise TileError(f"no per-copy form for {link.platform} links ({link.canonical})")
 
