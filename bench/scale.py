@@ -321,6 +321,7 @@ def rank_all(projection: Projection, seeds: Mapping[str, np.ndarray], policy: Po
     reached = 0
     for category in policy.categories:
         values = proximity(adjacency, seeds[category], prop.seed_min_risk, prop.restart, prop.max_iter,
+                           backend.components(projection),
                            lambda s: backend.personalized_rank(projection, s, prop.restart, prop.max_iter))
         reached += int((values >= 0.01).sum())
     return f"{len(policy.categories)} categories, {sum(int((s > 0).sum()) for s in seeds.values()):,} seeds, " \

@@ -199,10 +199,11 @@ def assess(
     started = time.perf_counter()
     if policy.graph.enabled and projection.edges:
         adjacency = projection.adjacency()
+        labels = backend.components(projection)
         prop = policy.graph.propagation
         for category in policy.categories:
             direct = np.array([e.scores.get(category, 0.0) for e in evidence])
-            values = proximity(adjacency, direct, prop.seed_min_risk, prop.restart, prop.max_iter,
+            values = proximity(adjacency, direct, prop.seed_min_risk, prop.restart, prop.max_iter, labels,
                                lambda seeds: backend.personalized_rank(projection, seeds, prop.restart, prop.max_iter))
             for i in np.flatnonzero(values > 0):
                 if direct[i] < values[i] * policy.fusion.graph_proximity:

@@ -92,12 +92,13 @@ def test_proximity_reaches_ring_members_not_the_directory_or_benign():
     direct = np.zeros(len(projection.groups))
     for gid in ring[:3]:
         direct[index[gid]] = 0.9
-    values = proximity(projection.adjacency(), direct, 0.6, 0.15, 300)
+    labels = projection.components()
+    values = proximity(projection.adjacency(), direct, 0.6, 0.15, 300, labels)
     ring_values = [values[index[g]] for g in ring[3:]]
     assert min(ring_values) > 0.3
     assert values[index["wa:dir"]] < min(ring_values)
     assert max(values[index[f"wa:b{i}"]] for i in range(49)) < 0.1
-    assert not proximity(projection.adjacency(), np.zeros_like(direct), 0.6, 0.15, 300).any()
+    assert not proximity(projection.adjacency(), np.zeros_like(direct), 0.6, 0.15, 300, labels).any()
 
 
 def test_typed_graph_has_kinds_and_times():
@@ -141,3 +142,87 @@ def test_fast_backend_agrees_with_networkx_twin_on_sample_groups():
     seeds[np.flatnonzero(fast.components(projection) == 0)[:5]] = 1.0
     assert np.allclose(fast.personalized_rank(projection, seeds, 0.15, 300),
                        twin.personalized_rank(projection, seeds, 0.15, 300), atol=1e-9)
+
+
+def _two_worlds():
+    """The planted world, and the same world beside a second, disjoint copy of it (ids prefixed ``x``, sorted
+    before it, so every index of the first world shifts)."""
+    states, ring = planted_world()
+    records = []
+    for gid, state in states.items():
+        snap = state.latest
+        records.append(snap.model_copy(update={
+            "group_id": "a" + gid,
+            "admins": ["x" + a for a in snap.admins],
+            "own_invite_links": [u.replace("/0", "/X", 1) for u in snap.own_invite_links],
+            "posted_invite_links": [p.model_copy(update={"url": p.url.replace("/0", "/X", 1)})
+                                    for p in snap.posted_invite_links]}))
+    both = fold([*records, *(s.latest for s in states.values())])
+    return states, both, ring
+
+
+def test_a_component_partition_and_rank_do_not_depend_on_other_components():
+    states, both, ring = _two_worlds()
+    alone, _ = project(states, {}, default_policy().graph)
+    joint, _ = project(both, {}, default_policy().graph)
+    assert joint.edges == 2 * alone.edges  # the copy is disjoint and the same shape
+    shift = len(both) - len(states)
+    named_alone = [[alone.groups[i] for i in c] for c in communities(alone, 0.05, 42)]
+    named_joint = [[joint.groups[i] for i in c] for c in communities(joint, 0.05, 42)]
+    assert [c for c in named_joint if not c[0].startswith("a")] == named_alone
+    # Partitioning only the components of some groups gives those components' communities, the same ones.
+    mask = np.zeros(len(joint.groups), dtype=bool)
+    mask[joint.groups.index("wa:ring3")] = True
+    only = [[joint.groups[i] for i in c] for c in communities(joint, 0.05, 42, only=mask)]
+    labels = joint.components()
+    home = labels[joint.groups.index("wa:ring3")]
+    assert only == [c for c in named_joint if labels[joint.groups.index(c[0])] == home]
+    assert len(only) > 3 and any(set(ring) <= set(c) for c in only)
+    # Proximity: seeds in both worlds, and the first world's figures are bit for bit those it has alone.
+    index_alone = {g: i for i, g in enumerate(alone.groups)}
+    direct_alone = np.zeros(len(alone.groups))
+    direct_joint = np.zeros(len(joint.groups))
+    for gid in ring[:3]:
+        direct_alone[index_alone[gid]] = 0.9
+        direct_joint[shift + index_alone[gid]] = 0.9
+    direct_joint[joint.groups.index("awa:ring7")] = 0.7  # the other world's seed, weaker
+    by_alone = proximity(alone.adjacency(), direct_alone, 0.6, 0.15, 300, alone.components())
+    by_joint = proximity(joint.adjacency(), direct_joint, 0.6, 0.15, 300, joint.components())
+    assert np.array_equal(by_joint[shift:], by_alone)
+    assert by_joint[joint.groups.index("awa:ring7")] == 1.0  # the other world's own seed is its reference
+    assert by_joint[:shift].any()
+
+
+def test_component_pagerank_is_each_component_solved_alone():
+    from scanner.graph.propagate import component_pagerank
+
+    _, both, _ = _two_worlds()
+    joint, _ = project(both, {}, default_policy().graph)
+    labels = joint.components()
+    seeds = np.zeros(len(joint.groups))
+    seeds[[joint.groups.index("wa:ring0"), joint.groups.index("awa:ring5"), joint.groups.index("awa:ring6")]] = 1
+    seeds[joint.groups.index("wa:b45")] = 1.0  # an isolated seed: its walk stays on it
+    rank = component_pagerank(joint.adjacency(), seeds, labels, 0.15, 500)
+    for label in np.unique(labels[seeds > 0]):
+        members = np.flatnonzero(labels == label)
+        sub = joint.adjacency()[members][:, members]
+        alone = personalized_pagerank(sub, seeds[members], 0.15, 500)
+        assert np.allclose(rank[members], alone, atol=1e-10)
+        assert rank[members].sum() == pytest.approx(1.0)
+    assert not rank[~np.isin(labels, labels[seeds > 0])].any()
+
+
+def test_a_pair_is_joined_as_igraph_joins_it():
+    """Components of two groups skip igraph: check the shortcut against igraph's own CPM Leiden."""
+    import igraph as ig
+
+    from scanner.graph.build import Projection
+
+    for weight in (0.01, 0.049, 0.051, 0.5, 2.0):
+        projection = Projection.from_edges(["a", "b", "c"], [("links_to", np.array([0]), np.array([2]),
+                                                              np.array([weight]))])
+        ours = communities(projection, 0.05, 42)
+        graph = ig.Graph(n=2, edges=[(0, 1)])
+        theirs = graph.community_leiden(objective_function="CPM", weights=[weight], resolution=0.05,
+                                        n_iterations=-1).membership
+        assert (ours == [[0, 2], [1]]) == (theirs[0] == theirs[1]), weight

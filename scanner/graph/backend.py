@@ -2,10 +2,12 @@
 
 ``FastBackend`` (scipy + igraph) is what scans use, at every size: measured in bench/scale.py it is
 faster than networkx already at a few hundred groups, so there is no size threshold to switch at. Components and
-personalized PageRank are scipy sparse matrices (PageRank solved on the seeds' components only); communities are
-Leiden CPM on the groups that have an edge. ``NetworkxBackend`` is the slow, obviously-correct twin for tests and
-the bench's baseline, as python-threatexchange pairs every fast index with a brute-force one. networkx 3.6.1 (the
-newest on Python 3.11) has no Leiden, so the twin borrows the fast communities and checks the rest.
+personalized PageRank are scipy sparse matrices (PageRank solved per component, on the seeds' components only);
+communities are Leiden CPM per component. Every result of a component depends on that component alone, so a
+rescan can recompute the components that changed and keep the rest (``scanner.scope``). ``NetworkxBackend`` is
+the slow, obviously-correct twin for tests and the bench's baseline, as python-threatexchange pairs every fast
+index with a brute-force one. networkx 3.6.1 (the newest on Python 3.11) has no Leiden, so the twin borrows the
+fast communities and checks the rest.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from scanner.graph.build import Projection
 from scanner.graph.cluster import communities as leiden_cpm
-from scanner.graph.propagate import personalized_pagerank
+from scanner.graph.propagate import component_pagerank
 
 
 class GraphBackend(Protocol):
@@ -33,7 +35,8 @@ class GraphBackend(Protocol):
 
     def personalized_rank(self, projection: Projection, personalization: np.ndarray, restart: float,
                           max_iter: int) -> np.ndarray:
-        """Stationary distribution of the walk that restarts at ``personalization`` with probability ``restart``."""
+        """Per component that holds seed mass: the stationary distribution of its own walk, restarting at its
+        seeds (normalised to sum 1 within the component) with probability ``restart``; zero elsewhere."""
         ...
 
 
@@ -50,13 +53,8 @@ class FastBackend:
                           max_iter: int) -> np.ndarray:
         """Solved on the seeds' components only (the rest is exactly zero): a few rings among a million groups
         cost what the rings cost."""
-        rank = np.zeros(len(personalization))
-        if personalization.sum() <= 0:
-            return rank
-        keep = projection.reaching(personalization)
-        adjacency = projection.adjacency()[keep][:, keep]
-        rank[keep] = personalized_pagerank(adjacency, personalization[keep], restart, max_iter)
-        return rank
+        return component_pagerank(projection.adjacency(), personalization, projection.components(), restart,
+                                  max_iter)
 
 
 class NetworkxBackend:
@@ -81,10 +79,16 @@ class NetworkxBackend:
 
     def personalized_rank(self, projection: Projection, personalization: np.ndarray, restart: float,
                           max_iter: int) -> np.ndarray:
-        if personalization.sum() <= 0:
-            return np.zeros(len(personalization))
-        weights = {i: float(v) for i, v in enumerate(personalization)}
-        # networkx stops at N x tol (DESIGN.md): a tolerance scaled by N keeps it exact at any size.
-        rank = nx.pagerank(self.graph(projection), alpha=1 - restart, personalization=weights, dangling=weights,
-                           weight="weight", tol=1e-12 / max(len(weights), 1), max_iter=max(max_iter, 1000))
-        return np.array([rank[i] for i in range(len(weights))])
+        rank = np.zeros(len(personalization))
+        graph = self.graph(projection)
+        for component in nx.connected_components(graph):
+            members = sorted(component)
+            if personalization[members].sum() <= 0:
+                continue
+            weights = {i: float(personalization[i]) for i in members}
+            # networkx stops at N x tol (DESIGN.md): a tolerance scaled by N keeps it exact at any size.
+            found = nx.pagerank(graph.subgraph(members), alpha=1 - restart, personalization=weights,
+                                dangling=weights, weight="weight", tol=1e-12 / len(members),
+                                max_iter=max(max_iter, 1000))
+            rank[members] = [found[i] for i in members]
+        return rank
