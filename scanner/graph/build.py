@@ -149,8 +149,9 @@ def icon_families(pdq_by_group: Mapping[str, str], radius: int,
                   variants: Mapping[str, Sequence[str]] | None = None,
                   pairs: Sequence[tuple[str, str]] | None = None) -> dict[str, int]:
     """Group id -> icon family id, where a family is a connected set of near-duplicate icons (identical
-    included). Groups without a hash have no family. ``pairs``: the near-duplicate hash pairs when already known
-    (an incremental scan, ``scanner.graph.icons``); otherwise they are searched here, the same way."""
+    included), named by its smallest hash so that a family keeps its id whatever icons other groups have.
+    Groups without a hash have no family. ``pairs``: the near-duplicate hash pairs when already known (an
+    incremental scan, ``scanner.graph.icons``); otherwise they are searched here, the same way."""
     hashes = sorted(set(pdq_by_group.values()))
     position = {h: i for i, h in enumerate(hashes)}
     if pairs is None:
@@ -163,10 +164,12 @@ def icon_families(pdq_by_group: Mapping[str, str], radius: int,
         return {}
     graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
     labels = connected_components(graph, directed=False)[1]
-    # A family is named by its smallest hash's position, as the union-find it replaces did by its root.
+    # A family is named by its smallest hash: its first 60 bits (15 hex digits). Not by a position among all
+    # hashes, which one new icon anywhere would shift for every family after it.
     first = np.full(labels.max() + 1, n, dtype=np.int64)
     np.minimum.at(first, labels, np.arange(n))
-    return {g: int(first[labels[position[h]]]) for g, h in pdq_by_group.items()}
+    names = [int(h[:15], 16) if len(h) >= 15 else i for i, h in enumerate(hashes)]
+    return {g: names[int(first[labels[position[h]]])] for g, h in pdq_by_group.items()}
 
 
 def project(

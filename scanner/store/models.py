@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -84,7 +84,8 @@ class Group(SQLModel, table=True):
     snapshots: int = 1
     icon_sha256: str | None = Field(default=None, max_length=64)
     pdq: str | None = Field(default=None, max_length=64)
-    icon_family: int | None = None
+    # The first 60 bits of the family's smallest PDQ hash (scanner.graph.build.icon_families).
+    icon_family: int | None = Field(default=None, sa_type=BigInteger)
     cluster_id: str = Field(index=True, max_length=64)
     risk: float = Field(index=True)
     category: str | None = Field(default=None, max_length=32)
