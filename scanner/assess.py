@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from scanner.reasons import Reason
 from scanner.runner import LocalRunner, SignalRunner
 from scanner.scancache import cache_key
 from scanner.schema import utc_iso
+from scanner.scope import Scope, touched_groups
 from scanner.scoring import ClusterScore, Evidence, GroupScore, add_graph_proximity, direct_evidence, score_clusters
 from scanner.signals.base import ScanContext, Signal, SignalResult
 from scanner.signals.hashbank import HashBank, bank_results
@@ -46,6 +48,11 @@ class Assessment:
     # Signal results computed by this assessment (not taken from the cache), and the near-duplicate icon pairs.
     fresh: list[SignalResult] = field(default_factory=list)
     icon_pairs: set[tuple[str, str]] = field(default_factory=set)
+    # Set for a scoped rescan: ``groups`` and ``clusters`` cover ``scope.groups`` only.
+    scope: Scope | None = None
+    # Every group's PDQ hash and the dihedral variants of hashes computed here (for the cache), whatever the scope.
+    icons: dict[str, str] = field(default_factory=dict)
+    variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def default_signals(policy: Policy, lexicon: Lexicon | None = None,
@@ -64,10 +71,11 @@ def default_signals(policy: Policy, lexicon: Lexicon | None = None,
     return signals
 
 
-def succession_results(states: Mapping[str, GroupState]) -> list[SignalResult]:
-    """Successor groups as evasion modifiers on both ends, each with the reason naming the other group."""
+def succession_results(states: Mapping[str, GroupState], only: set[str] | None = None) -> list[SignalResult]:
+    """Successor groups as evasion modifiers on both ends, each with the reason naming the other group.
+    ``only``: the results of these groups only (both ends of a succession are in one component)."""
     reasons: dict[str, list[Reason]] = {}
-    for item in successions(states):
+    for item in successions(states, only=only):
         before, after = states[item.predecessor].latest.name, states[item.successor].latest.name
         reasons.setdefault(item.successor, []).append(Reason(
             "graph", "successor_of", item.predecessor, "evasion", 0.6 * item.similarity,
@@ -76,7 +84,7 @@ def succession_results(states: Mapping[str, GroupState]) -> list[SignalResult]:
             "graph", "has_successor", item.successor, "evasion", 0.6 * item.similarity,
             f"Posts the invite of {after!r}, a later group with a similar name (a backup or respawn)."))
     return [SignalResult(gid, "successor", {}, tuple(found), frozenset({"evasion"}))
-            for gid, found in sorted(reasons.items())]
+            for gid, found in sorted(reasons.items()) if only is None or gid in only]
 
 
 def internal_shares(projection: Projection, membership: np.ndarray) -> np.ndarray:
@@ -93,7 +101,7 @@ def linked_pairs(projection: Projection, membership: np.ndarray, communities: in
     """Per community: how many member pairs are joined by a posted invite link."""
     linked = projection.by_kind[:, KIND_INDEX["links_to"]] > 0
     src, dst = projection.src[linked], projection.dst[linked]
-    same = membership[src] == membership[dst]
+    same = (membership[src] == membership[dst]) & (membership[src] >= 0)  # -1: not scored in this scan
     return np.bincount(membership[src[same]], minlength=communities).astype(np.int64)
 
 
@@ -134,53 +142,41 @@ def assess(
     runner: SignalRunner | None = None,
     cached: Mapping[str, Sequence[SignalResult]] | None = None,
     known_icons: tuple[Iterable[str], Iterable[tuple[str, str]]] | None = None,
+    scope: Scope | None = None,
 ) -> Assessment:
     """Score every group of ``states``. ``cached``: per group, results of the cacheable signals from an earlier
     scan (its latest snapshot unchanged), which are not computed again. ``known_icons``: the icon hashes and
     near-duplicate pairs an earlier scan found, so only new icons are searched. ``Assessment.fresh`` holds the
-    results computed this time."""
+    results computed this time.
+
+    ``scope``: a scoped rescan (``scanner.scope``): only the components reached by the change are scored, and
+    the assessment holds only their groups and clusters (``scope.groups``); ``cached`` is read for those only."""
     timings: dict[str, float] = {}
     backend = backend or FastBackend()
     group_ids = list(states)
-    snapshots = [states[g].latest for g in group_ids]
+    n = len(group_ids)
     signals = list(signals) if signals is not None else default_signals(policy)
 
     started = time.perf_counter()
-    per_group: dict[str, list[SignalResult]] = {g: [] for g in group_ids}
-    features: dict[str, dict[str, object]] = {g: {} for g in group_ids}
     runner = runner or LocalRunner(batch_size)
     cached = cached or {}
     position = {signal.name: i for i, signal in enumerate(signals)}
     # Groups with cached results (see scanner.scancache) run only the signals that cannot be cached.
-    fresh_snaps = [s for s in snapshots if s.group_id not in cached]
-    results = runner.run(fresh_snaps, signals, context, progress) if fresh_snaps else []
+    fresh_snaps = [states[g].latest for g in group_ids if g not in cached]
+    fresh = runner.run(fresh_snaps, signals, context, progress) if fresh_snaps else []
     uncacheable = [s for s in signals if cache_key(s) is None]
-    kept_snaps = [s for s in snapshots if s.group_id in cached]
-    if kept_snaps and uncacheable:
-        results = [*results, *runner.run(kept_snaps, uncacheable, context, None)]
-    fresh = list(results)
-    for kept in cached.values():
-        results.extend(kept)
-    # A runner may return results in any order; evidence is built in the policy's signal order, as before.
-    for result in sorted(results, key=lambda r: position[r.signal]):
-        if result.group_id in per_group:
-            per_group[result.group_id].append(result)
-            features[result.group_id].update(result.features)
-    pdq_by_group = {g: str(f["pdq"]) for g, f in features.items() if f.get("pdq")}
-    # Rotations and flips of icons hashed here (upstream hashes come without them).
-    variants: dict[str, tuple[str, ...]] = {}
-    for f in features.values():
-        dihedral = f.get("pdq_dihedral")
-        if f.get("pdq") and isinstance(dihedral, list):
-            variants[str(f["pdq"])] = tuple(str(h) for h in dihedral)
-    if policy.signals.hash_banks.enabled and banks:
-        for result in bank_results(group_ids, pdq_by_group, banks, policy.signals.hash_banks.match_weight,
-                                   variants):
-            per_group[result.group_id].append(result)
-            features[result.group_id].update(result.features)
-    for result in succession_results(states):
-        per_group[result.group_id].append(result)
-    evidence: list[Evidence] = [direct_evidence(per_group[g], policy) for g in group_ids]
+    if scope is None:
+        pdq_by_group, variants = _icons(fresh, cached.values())
+        pdq_by_group = {g: pdq_by_group[g] for g in group_ids if g in pdq_by_group}
+    else:
+        # A scoped rescan: the icons of the groups it did not score again come from the cache.
+        fresh_ids = {s.group_id for s in fresh_snaps}
+        pdq_by_group = {g: h for g, h in scope.icons.items() if g in states and g not in fresh_ids}
+        variants = dict(scope.variants)
+        new_pdq, new_variants = _icons(fresh, ())
+        pdq_by_group.update(new_pdq)
+        variants.update(new_variants)
+        pdq_by_group = {g: pdq_by_group[g] for g in group_ids if g in pdq_by_group}
     timings["signals"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -188,10 +184,56 @@ def assess(
     icon_pairs = near_duplicate_hash_pairs(pdq_by_group.values(), policy.graph.near_duplicate_radius, variants,
                                            known_hashes, known_pairs)
     projection, families = project(states, pdq_by_group, policy.graph, variants, sorted(icon_pairs))
-    if policy.graph.enabled:
-        found = backend.communities(projection, policy.graph.community.resolution, policy.graph.community.seed)
+    component = backend.components(projection)
+    if scope is None:
+        wanted: np.ndarray | None = None
+        scored = group_ids
     else:
-        found = [[i] for i in range(len(group_ids))]
+        index = {g: i for i, g in enumerate(group_ids)}
+        touched = touched_groups(states, scope, pdq_by_group, icon_pairs)
+        seeds = np.fromiter((index[g] for g in touched), dtype=np.int64, count=len(touched))
+        wanted = np.isin(component, np.unique(component[seeds])) if len(seeds) else np.zeros(n, dtype=bool)
+        scored = [group_ids[i] for i in np.flatnonzero(wanted)]
+        scope.groups = set(scored)
+    timings["graph_build"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    scored_set = set(scored) if scope is not None else None
+    kept_snaps = [states[g].latest for g in scored if g in cached]
+    results = list(fresh)
+    if kept_snaps and uncacheable:
+        results.extend(runner.run(kept_snaps, uncacheable, context, None))
+    for g in (scored if scope is not None else cached):
+        if g in cached:
+            results.extend(cached[g])
+    per_group: dict[str, list[SignalResult]] = {g: [] for g in scored}
+    features: dict[str, dict[str, object]] = {g: {} for g in scored}
+    # A runner may return results in any order; evidence is built in the policy's signal order, as before.
+    for result in sorted(results, key=lambda r: position[r.signal]):
+        if result.group_id in per_group:
+            per_group[result.group_id].append(result)
+            features[result.group_id].update(result.features)
+    if policy.signals.hash_banks.enabled and banks:
+        for result in bank_results(scored, pdq_by_group, banks, policy.signals.hash_banks.match_weight, variants):
+            per_group[result.group_id].append(result)
+            features[result.group_id].update(result.features)
+    for result in succession_results(states, scored_set):
+        per_group[result.group_id].append(result)
+    empty = direct_evidence([], policy)
+    evidence: list[Evidence] = [empty] * n if scope is not None else []
+    if scope is None:
+        evidence = [direct_evidence(per_group[g], policy) for g in group_ids]
+    else:
+        for g in scored:
+            evidence[index[g]] = direct_evidence(per_group[g], policy)
+    timings["signals"] += time.perf_counter() - started
+
+    started = time.perf_counter()
+    if policy.graph.enabled:
+        found = backend.communities(projection, policy.graph.community.resolution, policy.graph.community.seed,
+                                    wanted)
+    else:
+        found = [[i] for i in range(n)] if wanted is None else [[int(i)] for i in np.flatnonzero(wanted)]
     timings["communities"] = time.perf_counter() - started
     if progress:
         progress("graph", 1, 2)
@@ -199,11 +241,12 @@ def assess(
     started = time.perf_counter()
     if policy.graph.enabled and projection.edges:
         adjacency = projection.adjacency()
-        labels = backend.components(projection)
         prop = policy.graph.propagation
+        rows = np.arange(n) if wanted is None else np.flatnonzero(wanted)
         for category in policy.categories:
-            direct = np.array([e.scores.get(category, 0.0) for e in evidence])
-            values = proximity(adjacency, direct, prop.seed_min_risk, prop.restart, prop.max_iter, labels,
+            direct = np.zeros(n)
+            direct[rows] = [evidence[i].scores.get(category, 0.0) for i in rows]
+            values = proximity(adjacency, direct, prop.seed_min_risk, prop.restart, prop.max_iter, component,
                                lambda seeds: backend.personalized_rank(projection, seeds, prop.restart, prop.max_iter))
             for i in np.flatnonzero(values > 0):
                 if direct[i] < values[i] * policy.fusion.graph_proximity:
@@ -213,19 +256,41 @@ def assess(
         progress("graph", 2, 2)
 
     started = time.perf_counter()
-    membership = np.zeros(len(group_ids), dtype=np.int64)
-    for index, members in enumerate(found):
-        membership[members] = index
+    membership = np.full(n, -1, dtype=np.int64)
+    for number, members in enumerate(found):
+        membership[members] = number
     shares = internal_shares(projection, membership)
     named = [[group_ids[i] for i in members] for members in found]
-    ids = assign_ids(named, previous_clusters or {})
+    if scope is None:
+        ids = assign_ids(named, previous_clusters or {})
+    else:
+        scope.before = scope.previous(scored)
+        ids = assign_ids(named, scope.before, taken=scope.taken)
     state_list = [states[g] for g in group_ids]
-    component = backend.components(projection)
     component_size = np.bincount(component) if len(component) else np.zeros(0, dtype=np.int64)
     links = linked_pairs(projection, membership, len(found))
-    shapes = [{**structure_of(members, int(links[index]), state_list, families),
+    shapes = [{**structure_of(members, int(links[number]), state_list, families),
                "component_size": int(component_size[component[members[0]]])}
-              for index, members in enumerate(found)]
+              for number, members in enumerate(found)]
     clusters, groups = score_clusters(ids, found, group_ids, evidence, shares, shapes, policy)
     timings["scoring"] = time.perf_counter() - started
-    return Assessment(groups, clusters, features, families, projection, timings, fresh, icon_pairs)
+    if scope is not None:
+        families = {g: f for g, f in families.items() if g in scope.groups}
+    return Assessment(groups, clusters, features, families, projection, timings, fresh, icon_pairs, scope,
+                      pdq_by_group, variants)
+
+
+def _icons(fresh: Iterable[SignalResult], cached: Iterable[Sequence[SignalResult]]
+           ) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """PDQ hash per group, and the dihedral variants of the hashes computed here (upstream hashes come
+    without them), from the signal results."""
+    pdq_by_group: dict[str, str] = {}
+    variants: dict[str, tuple[str, ...]] = {}
+    for result in chain(fresh, chain.from_iterable(cached)):
+        pdq = result.features.get("pdq")
+        if pdq:
+            pdq_by_group[result.group_id] = str(pdq)
+            dihedral = result.features.get("pdq_dihedral")
+            if isinstance(dihedral, list):
+                variants[str(pdq)] = tuple(str(h) for h in dihedral)
+    return pdq_by_group, variants

@@ -34,6 +34,7 @@ from scanner.review.tx import write
 from scanner.runner import SignalRunner
 from scanner.scancache import ScanCache
 from scanner.schema import GroupSnapshot, Located, Rejected, utc_iso
+from scanner.scope import Scope, bank_fingerprint, changed_decisions
 from scanner.signals.base import ScanContext
 from scanner.signals.hashbank import HashBank
 from scanner.signals.icon import IconSignal
@@ -71,6 +72,8 @@ class ScanSummary:
     groups_changed: int = 0
     # Groups whose signal results came from the incremental-scan cache (not scored again); 0 on a full scan.
     groups_reused: int = 0
+    # Groups scored in this scan: all of them, or on a scoped rescan only the networks a change reached.
+    groups_scored: int = 0
     # How this scan left the cache for the next: "base" (the whole cache), "delta" (what changed), "" (untouched).
     cache_written: str = ""
     timings: dict[str, float] = field(default_factory=dict)
@@ -192,11 +195,12 @@ def snapshot_extent(engine: Engine) -> tuple[int, int, str]:
     return int(newest or 0), int(count or 0), digest or ""
 
 
-def fold_incremental(engine: Engine, cache: ScanCache) -> tuple[dict[str, GroupState], set[str]] | None:
+def fold_incremental(engine: Engine, cache: ScanCache
+                     ) -> tuple[dict[str, GroupState], set[str], dict[str, GroupState]] | None:
     """Group states from the cache, with every group that has a snapshot newer than the cache folded again from
     all its snapshots (the same state a full fold gives). None when the cache cannot be trusted: snapshots it
-    covered were deleted since (a purge), or the database is not the one it was made from. Returns the states
-    and the refolded group ids."""
+    covered were deleted since (a purge), or the database is not the one it was made from. Returns the states,
+    the refolded group ids, and the refolded groups' states before (for a scoped rescan)."""
     if cache.database_id != database_id(engine):
         return None
     with Session(engine) as session:
@@ -213,25 +217,30 @@ def fold_incremental(engine: Engine, cache: ScanCache) -> tuple[dict[str, GroupS
                                          .where(col(Snapshot.group_id).in_(touched[start:start + 500]))
                                          .order_by(col(Snapshot.id))).all())
     states = dict(cache.states)
+    before = {g: states[g] for g in touched if g in states}
     states.update(fold(GroupSnapshot.model_validate(p) for p in payloads))
     if len(states) != len(cache.states) or touched:
         states = dict(sorted(states.items()))
-    return states, set(touched)
+    return states, set(touched), before
 
 
 def save_cache(engine: Engine, path: Path, key: str, extent: tuple[int, int, str], states: dict[str, GroupState],
                previous: ScanCache | None, refolded: set[str], assessment: Assessment, signals: Sequence[object],
-               root: str) -> str:
+               root: str, confirmed: dict[str, dict], banks: str, scan_id: int) -> str:
     """Write the cache for the next scan, after this one committed: a delta on top of ``previous`` (the cache
     this scan started from) holding the ``refolded`` groups and what was computed, or a fresh base. ``extent``
     was read before the states were folded, so a snapshot a concurrent writer (a bot) stored meanwhile is newer
-    than the cache and refolded next time. Returns "delta" or "base"."""
+    than the cache and refolded next time. ``confirmed``, ``banks`` and ``scan_id``: the decisions and hash
+    lists this scan used, and its id (``scanner.scope``). Returns "delta" or "base"."""
     results = scancache.cacheable_results(assessment.fresh, signals, root)  # type: ignore[arg-type]
-    hashes = {str(f["pdq"]) for f in assessment.features.values() if f.get("pdq")}
+    hashes = set(assessment.icons.values())
     if previous is not None:
         delta = scancache.CacheDelta(key, previous.generation, 0, extent[0], extent[1], extent[2],
                                      {g: states[g] for g in refolded if g in states}, results,
-                                     hashes - previous.icon_hashes, assessment.icon_pairs - previous.icon_pairs)
+                                     hashes - previous.icon_hashes, assessment.icon_pairs - previous.icon_pairs,
+                                     {g: assessment.icons.get(g) for g in refolded},
+                                     {h: v for h, v in assessment.variants.items() if h not in previous.variants},
+                                     confirmed, banks, scan_id)
         if not scancache.wants_base(previous, delta):
             scancache.save_delta(path, previous, delta)
             return "delta"
@@ -242,21 +251,67 @@ def save_cache(engine: Engine, path: Path, key: str, extent: tuple[int, int, str
     cache.results.update(results)
     cache.icon_hashes = hashes
     cache.icon_pairs = set(assessment.icon_pairs)
+    cache.icons = dict(assessment.icons)
+    cache.variants = {h: v for h, v in ({**(previous.variants if previous else {}), **assessment.variants}).items()
+                      if h in hashes}
+    cache.confirmed, cache.banks, cache.scan_id = confirmed, banks, scan_id
     scancache.save(path, cache)
     return "base"
 
 
-def previous_clusters(engine: Engine) -> dict[str, frozenset[str]]:
+def stored_counts(engine: Engine) -> tuple[int, int, int]:
+    """Active clusters, flagged active clusters and flagged groups, as stored (a scoped rescan holds only
+    part of them in memory)."""
     with Session(engine) as session:
-        rows = session.exec(
-            select(ClusterMember.cluster_id, ClusterMember.group_id)
-            .join(Cluster, col(Cluster.cluster_id) == col(ClusterMember.cluster_id))
-            .where(col(Cluster.active).is_(True))
-        ).all()
+        clusters, flagged = session.exec(select(func.count(col(Cluster.cluster_id)),
+                                                func.count(col(Cluster.cluster_id)).filter(col(Cluster.flagged)))
+                                         .where(col(Cluster.active).is_(True))).one()
+        groups = session.exec(select(func.count(col(Group.group_id))).where(col(Group.flagged).is_(True))).one()
+    return int(clusters or 0), int(flagged or 0), int(groups or 0)
+
+
+def last_finished_scan(engine: Engine, before: int) -> int:
+    """The id of the newest scan before ``before`` that finished (status "done"), 0 if none."""
+    with Session(engine) as session:
+        found = session.exec(select(func.max(ScanRun.id)).where(col(ScanRun.id) < before,
+                                                                ScanRun.status == "done")).one()
+    return int(found or 0)
+
+
+def active_cluster_ids(engine: Engine) -> set[str]:
+    with Session(engine) as session:
+        return set(session.exec(select(Cluster.cluster_id).where(col(Cluster.active).is_(True))).all())
+
+
+def previous_clusters(engine: Engine, groups: Iterable[str] | None = None) -> dict[str, frozenset[str]]:
+    """Active clusters and their members; ``groups``: only the clusters holding any of these groups."""
+    with Session(engine) as session:
+        query = (select(ClusterMember.cluster_id, ClusterMember.group_id)
+                 .join(Cluster, col(Cluster.cluster_id) == col(ClusterMember.cluster_id))
+                 .where(col(Cluster.active).is_(True)))
+        if groups is None:
+            rows = list(session.exec(query).all())
+        else:
+            wanted = sorted(groups)
+            ids: set[str] = set()
+            for start in range(0, len(wanted), 500):
+                ids.update(session.exec(select(ClusterMember.cluster_id).where(
+                    col(ClusterMember.group_id).in_(wanted[start:start + 500]))).all())
+            listed = sorted(ids)
+            rows = []
+            for start in range(0, len(listed), 500):
+                rows.extend(session.exec(query.where(col(ClusterMember.cluster_id).in_(listed[start:start + 500])))
+                            .all())
     out: dict[str, set[str]] = {}
     for cid, gid in rows:
         out.setdefault(cid, set()).add(gid)
     return {cid: frozenset(members) for cid, members in out.items()}
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    """Slices for ``IN (...)`` lists: SQLite allows a limited number of bound parameters per statement."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _reasons(reasons: Iterable[Reason]) -> list[dict]:
@@ -267,8 +322,16 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
     """Write scores, clusters and memberships in one transaction; rows whose content is unchanged are left
     alone. Uses bulk statements on plain dicts: building 10,000 ORM objects cost more than the scan itself.
     Returns the number of groups whose score changed."""
+    scope = assessment.scope
     with Session(engine) as session, session.begin():
-        known_groups: dict[str, str] = dict(session.exec(select(Group.group_id, Group.score_sha256)).all())
+        known_groups: dict[str, str] = {}
+        if scope is None:
+            known_groups.update(session.exec(select(Group.group_id, Group.score_sha256)).all())
+        else:
+            # A scoped rescan (scanner.scope) reads and writes the rows of the groups it scored, no others.
+            for chunk in _chunks(sorted(scope.groups)):
+                known_groups.update(session.exec(select(Group.group_id, Group.score_sha256)
+                                                 .where(col(Group.group_id).in_(chunk))).all())
         changed = 0
         inserts: list[dict] = []
         updates: list[dict] = []
@@ -321,9 +384,18 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
         flush()
         del known_groups
 
-        known_clusters = {cid: (digest, active) for cid, digest, active in
-                          session.exec(select(Cluster.cluster_id, Cluster.score_sha256, Cluster.active)).all()}
-        memberships = set(session.exec(select(ClusterMember.cluster_id, ClusterMember.group_id)).all())
+        cluster_rows = select(Cluster.cluster_id, Cluster.score_sha256, Cluster.active)
+        member_rows = select(ClusterMember.cluster_id, ClusterMember.group_id)
+        if scope is None:
+            known_clusters = {cid: (digest, active) for cid, digest, active in session.exec(cluster_rows).all()}
+            memberships = set(session.exec(member_rows).all())
+        else:
+            known_clusters, memberships = {}, set()
+            for chunk in _chunks(sorted({c.cluster_id for c in assessment.clusters} | set(scope.before))):
+                known_clusters.update((cid, (digest, active)) for cid, digest, active in session.exec(
+                    cluster_rows.where(col(Cluster.cluster_id).in_(chunk))).all())
+            for chunk in _chunks(sorted(scope.groups)):
+                memberships.update(session.exec(member_rows.where(col(ClusterMember.group_id).in_(chunk))).all())
         wanted: set[tuple[str, str]] = set()
         cluster_inserts, cluster_updates = [], []
         for cluster in assessment.clusters:
@@ -353,7 +425,8 @@ def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) 
         if cluster_updates:
             session.execute(update(Cluster), cluster_updates)
         live = {c.cluster_id for c in assessment.clusters}
-        gone = sorted(cid for cid, (_, active) in known_clusters.items() if active and cid not in live)
+        gone = sorted(cid for cid, (_, active) in known_clusters.items() if active and cid not in live
+                      and (scope is None or cid in scope.before))
         for start in range(0, len(gone), 500):
             session.execute(update(Cluster).where(col(Cluster.cluster_id).in_(gone[start:start + 500]))
                             .values(active=False, updated_scan_id=scan_id))
@@ -543,7 +616,8 @@ def scan_records(
         ingest(engine, records, summary, progress)
         summary.timings["read"] = time.perf_counter() - started
 
-        signals = default_signals(policy, lexicon, confirmed_groups(engine))
+        confirmed = confirmed_groups(engine)
+        signals = default_signals(policy, lexicon, confirmed)
         started = time.perf_counter()
         cache_file = scancache.cache_path(cache_dir, engine.url.render_as_string()) if cache_dir else None
         key = f"{policy_fingerprint(policy)}|{scancache.signal_key(signals)}"
@@ -552,21 +626,31 @@ def scan_records(
         folded = fold_incremental(engine, cache) if cache else None
         root = str(Path(data_root).resolve())
         refolded: set[str] = set()
+        fingerprint = bank_fingerprint(banks)
+        scope: Scope | None = None
         if cache is not None and folded is not None:
-            states, refolded = folded
+            states, refolded, old_states = folded
             cached = {g: entry[1] for g, entry in cache.results.items()
                       if g in states and g not in refolded and entry[0] == root}
             summary.groups_reused = len(cached)
+            # Scoped only while the database holds exactly what the cache's scan wrote (scanner.scope).
+            if (cache.scan_id and cache.scan_id == last_finished_scan(engine, scan_id) and cache.banks == fingerprint
+                    and len(cached) + len(refolded) == len(states)):
+                scope = Scope(refolded, old_states, changed_decisions(cache.confirmed, confirmed), cache.icons,
+                              cache.variants, cache.icon_pairs, lambda groups: previous_clusters(engine, groups),
+                              active_cluster_ids(engine))
         else:
             states, cached, cache = fold(load_snapshots(engine)), {}, None
         summary.timings["fold"] = time.perf_counter() - started
 
         preload_classifications(engine, signals)
         summary.models = {s.name: s.version for s in signals}
-        assessment = assess(states, policy, ScanContext(data_root), banks, previous_clusters(engine),
-                            signals, progress, runner=runner, cached=cached,
-                            known_icons=(cache.icon_hashes, cache.icon_pairs) if cache else None)
+        assessment = assess(states, policy, ScanContext(data_root), banks,
+                            previous_clusters(engine) if scope is None else None, signals, progress,
+                            runner=runner, cached=cached,
+                            known_icons=(cache.icon_hashes, cache.icon_pairs) if cache else None, scope=scope)
         summary.timings.update(assessment.timings)
+        summary.groups_scored = len(assessment.groups)
 
         started = time.perf_counter()
         before = flagged_state(engine)
@@ -579,10 +663,13 @@ def scan_records(
         synced = sync_cases(engine, policy, scan_id=scan_id)
         summary.cases_opened, summary.cases_reopened = len(synced.opened), len(synced.reopened)
         summary.timings["cases"] = time.perf_counter() - started
-        summary.groups = len(assessment.groups)
-        summary.clusters = len(assessment.clusters)
-        summary.flagged_groups = sum(g.flagged for g in assessment.groups)
-        summary.flagged_clusters = sum(c.flagged for c in assessment.clusters)
+        summary.groups = len(states)
+        if scope is None:
+            summary.clusters = len(assessment.clusters)
+            summary.flagged_groups = sum(g.flagged for g in assessment.groups)
+            summary.flagged_clusters = sum(c.flagged for c in assessment.clusters)
+        else:
+            summary.clusters, summary.flagged_clusters, summary.flagged_groups = stored_counts(engine)
         summary.changes = changes_since(engine, before, synced.opened, synced.reopened, summary.new_hash_hits)
         _finish(engine, summary, "done", None)
         # Nothing new since the cache (no snapshot, every group's results reused): it is still exact, and
@@ -591,9 +678,13 @@ def scan_records(
                      and extent[:2] == (cache.last_snapshot_id, cache.snapshot_count))
         if cache_file is not None and not unchanged:
             started = time.perf_counter()
-            kind = save_cache(engine, cache_file, key, extent, states, cache, refolded, assessment, signals, root)
+            kind = save_cache(engine, cache_file, key, extent, states, cache, refolded, assessment, signals, root,
+                              confirmed, fingerprint, scan_id)
             summary.timings["cache_write"] = time.perf_counter() - started
             summary.cache_written = kind
+        elif cache_file is not None and cache is not None:
+            # Nothing to write, but the database now matches the cache as of this scan.
+            scancache.mark(cache_file, cache, scan_id)
     except BaseException as error:
         _finish(engine, summary, "failed", f"{type(error).__name__}: {error}")
         raise

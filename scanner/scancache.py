@@ -10,7 +10,11 @@ groups: minutes of model time for nothing new). The cache keeps, per database:
 - ``results``: per group, the results of the signals that are a pure function of the latest snapshot (those with
   a ``cache_key``: lexicon, text model, icon). A group with no new snapshot keeps them; a group with one is
   scored again; signals that depend on other state (moderators' decisions) run every time;
-- ``icon_pairs``: the near-duplicate icon pairs among ``icon_hashes``, so a rescan searches only new icons.
+- ``icon_pairs``: the near-duplicate icon pairs among ``icon_hashes``, so a rescan searches only new icons;
+- what a *scoped* rescan (``scanner.scope``) needs to leave the other groups' rows alone: every group's icon hash
+  (``icons``, ``variants``), the confirmed decisions and the hash lists' fingerprint the scan used, and the id of
+  the scan whose results the database holds (``scan_id``; a scan that writes nothing else updates it in a small
+  marker file, ``NAME.scan``).
 
 A rescan that changed a few groups appends a *delta* (``NAME.delta-0001``, ...: the refolded states, the new
 results and icon pairs) instead of writing the whole cache again, which cost 44 s at a million groups; loading
@@ -41,7 +45,7 @@ from pathlib import Path
 from scanner.groups import GroupState
 from scanner.signals.base import Signal, SignalResult
 
-FORMAT = 2
+FORMAT = 3
 # A fresh base is written when the deltas would exceed this many files, or touch a quarter of the groups.
 MAX_DELTAS = 32
 
@@ -72,6 +76,11 @@ class ScanCache:
     results: dict[str, tuple[str, list[SignalResult]]] = field(default_factory=dict)
     icon_hashes: set[str] = field(default_factory=set)
     icon_pairs: set[tuple[str, str]] = field(default_factory=set)
+    icons: dict[str, str] = field(default_factory=dict)
+    variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    confirmed: dict[str, dict] = field(default_factory=dict)
+    banks: str = ""
+    scan_id: int = 0
     format: int = FORMAT
     # Which base this is (deltas name it), how many deltas were applied on load and how many groups they held.
     generation: str = ""
@@ -94,6 +103,12 @@ class CacheDelta:
     results: dict[str, tuple[str, list[SignalResult]]] = field(default_factory=dict)
     icon_hashes: set[str] = field(default_factory=set)
     icon_pairs: set[tuple[str, str]] = field(default_factory=set)
+    # The refolded groups' icon hashes (None: no icon now), new variants, and the scan's decisions and lists.
+    icons: dict[str, str | None] = field(default_factory=dict)
+    variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    confirmed: dict[str, dict] = field(default_factory=dict)
+    banks: str = ""
+    scan_id: int = 0
     format: int = FORMAT
 
     @property
@@ -104,6 +119,10 @@ class CacheDelta:
 
 def delta_path(path: Path, sequence: int) -> Path:
     return path.with_name(f"{path.name}.delta-{sequence:04d}")
+
+
+def marker_path(path: Path) -> Path:
+    return path.with_name(f"{path.name}.scan")
 
 
 def cache_path(folder: Path, database_url: str) -> Path:
@@ -137,15 +156,33 @@ def load(path: Path, key: str) -> ScanCache | None:
         delta = _read(delta_path(path, cache.deltas + 1))
         if not (isinstance(delta, CacheDelta) and delta.format == FORMAT and delta.key == key
                 and delta.generation == cache.generation and delta.sequence == cache.deltas + 1):
-            return cache
+            break
         cache.states.update(delta.states)
         cache.results.update(delta.results)
         cache.icon_hashes |= delta.icon_hashes
         cache.icon_pairs |= delta.icon_pairs
+        for gid, pdq in delta.icons.items():
+            if pdq:
+                cache.icons[gid] = pdq
+            else:
+                cache.icons.pop(gid, None)
+        cache.variants.update(delta.variants)
+        cache.confirmed, cache.banks, cache.scan_id = delta.confirmed, delta.banks, delta.scan_id
         cache.last_snapshot_id, cache.snapshot_count = delta.last_snapshot_id, delta.snapshot_count
         cache.last_snapshot_hash = delta.last_snapshot_hash
         cache.deltas += 1
         cache.journal += delta.size
+    marker = _read(marker_path(path))
+    if isinstance(marker, dict) and (marker.get("generation"), marker.get("deltas")) == (cache.generation,
+                                                                                         cache.deltas):
+        cache.scan_id = int(marker.get("scan_id") or 0)
+    return cache
+
+
+def mark(path: Path, cache: ScanCache, scan_id: int) -> None:
+    """Record that the scan ``scan_id`` left the database matching ``cache`` as it is (base and deltas) without
+    writing any of it: the next rescan may then be scoped."""
+    _write(marker_path(path), {"generation": cache.generation, "deltas": cache.deltas, "scan_id": scan_id})
 
 
 def wants_base(cache: ScanCache, delta: CacheDelta) -> bool:
@@ -157,6 +194,7 @@ def save(path: Path, cache: ScanCache) -> None:
     """Write ``cache`` as a fresh base (a new generation) and delete the deltas of the one it replaces."""
     cache.generation, cache.deltas, cache.journal = uuid.uuid4().hex, 0, 0
     _write(path, cache)
+    marker_path(path).unlink(missing_ok=True)
     for old in path.parent.glob(f"{path.name}.delta-*"):
         old.unlink(missing_ok=True)
 

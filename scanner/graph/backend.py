@@ -29,8 +29,10 @@ class GraphBackend(Protocol):
         """A component label per group; labels are 0..k-1."""
         ...
 
-    def communities(self, projection: Projection, resolution: float, seed: int) -> list[list[int]]:
-        """Communities as sorted index lists, ordered by smallest member; isolated groups are singletons."""
+    def communities(self, projection: Projection, resolution: float, seed: int,
+                    only: np.ndarray | None = None) -> list[list[int]]:
+        """Communities as sorted index lists, ordered by smallest member; isolated groups are singletons.
+        ``only``: a mask of groups whose components alone are partitioned and returned."""
         ...
 
     def personalized_rank(self, projection: Projection, personalization: np.ndarray, restart: float,
@@ -46,8 +48,9 @@ class FastBackend:
     def components(self, projection: Projection) -> np.ndarray:
         return projection.components()
 
-    def communities(self, projection: Projection, resolution: float, seed: int) -> list[list[int]]:
-        return leiden_cpm(projection, resolution, seed)
+    def communities(self, projection: Projection, resolution: float, seed: int,
+                    only: np.ndarray | None = None) -> list[list[int]]:
+        return leiden_cpm(projection, resolution, seed, only)
 
     def personalized_rank(self, projection: Projection, personalization: np.ndarray, restart: float,
                           max_iter: int) -> np.ndarray:
@@ -74,8 +77,9 @@ class NetworkxBackend:
             labels[members] = label
         return labels
 
-    def communities(self, projection: Projection, resolution: float, seed: int) -> list[list[int]]:
-        return leiden_cpm(projection, resolution, seed)
+    def communities(self, projection: Projection, resolution: float, seed: int,
+                    only: np.ndarray | None = None) -> list[list[int]]:
+        return leiden_cpm(projection, resolution, seed, only)
 
     def personalized_rank(self, projection: Projection, personalization: np.ndarray, restart: float,
                           max_iter: int) -> np.ndarray:

@@ -62,6 +62,8 @@ def communities(projection: Projection, resolution: float, seed: int,
             label[nodes] = smallest[membership]
     # Grouped with numpy, not Python loops: a million groups make 800,000 communities.
     keep = np.flatnonzero(wanted)
+    if not len(keep):
+        return []
     order = keep[np.argsort(label[keep], kind="stable")]
     bounds = [0, *(np.flatnonzero(np.diff(label[order])) + 1).tolist(), len(order)]
     flat = order.tolist()

@@ -8,7 +8,7 @@ member, so two fresh databases built from the same data agree on ids.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 
 def fresh_id(members: Sequence[str]) -> str:
@@ -16,8 +16,11 @@ def fresh_id(members: Sequence[str]) -> str:
 
 
 def assign_ids(
-    communities: Sequence[Sequence[str]], previous: Mapping[str, frozenset[str]], min_jaccard: float = 0.5
+    communities: Sequence[Sequence[str]], previous: Mapping[str, frozenset[str]], min_jaccard: float = 0.5,
+    taken: Collection[str] = (),
 ) -> list[str]:
+    """Ids for ``communities``. ``previous``: the earlier clusters they may inherit from; ``taken``: ids in use
+    besides those (a scoped rescan passes only the clusters its groups were in, and every active id here)."""
     owner: dict[str, str] = {g: cid for cid, members in previous.items() for g in members}
     candidates = []
     for index, members in enumerate(communities):
@@ -35,7 +38,7 @@ def assign_ids(
         if ids[index] is None and cid not in used:
             ids[index] = cid
             used.add(cid)
-    taken = set(previous) | used
+    taken = set(previous) | used | set(taken)
     for index, members in enumerate(communities):
         if ids[index] is None:
             candidate, suffix = fresh_id(members), 1

@@ -7,7 +7,7 @@ benign groups also move to a new group when the old one is full.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from scanner.groups import GroupState, link_owners
@@ -37,7 +37,10 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def successions(states: Mapping[str, GroupState], min_similarity: float = 0.8) -> list[Succession]:
+def successions(states: Mapping[str, GroupState], min_similarity: float = 0.8,
+                 only: Collection[str] | None = None) -> list[Succession]:
+    """Successions among ``states``; ``only``: those whose predecessor is one of these groups (a scoped rescan
+    passes whole components, which hold both ends)."""
     owner = link_owners(states)
     tokens: dict[str, frozenset[str]] = {}  # only groups joined by a posted link need their name read
 
@@ -50,7 +53,8 @@ def successions(states: Mapping[str, GroupState], min_similarity: float = 0.8) -
         return state.latest.created_at or state.first_seen
 
     found = []
-    for gid, state in states.items():
+    for gid in states if only is None else sorted(g for g in only if g in states):
+        state = states[gid]
         for canonical in state.posted_links:
             target = owner.get(canonical)
             if target is None or target == gid:

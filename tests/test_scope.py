@@ -1,0 +1,154 @@
+"""Scoped rescans (scanner.scope): a rescan scores only the networks a change can reach, and the database ends up
+exactly as after a scan of everything; it falls back to scoring everything when the database may not match."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from PIL import Image
+
+from scanner.pipeline import run_scan
+from scanner.policy import default_policy
+from scanner.signals.hashbank import read_bank
+from tests.conftest import snapshot, write_jsonl
+from tests.test_incremental import icon, results_of, two_databases
+from tests.test_pipeline import wa
+
+
+def small_caps_policy():
+    """Caps low enough that a few changes push an admin or an icon family over them, and back."""
+    policy = default_policy()
+    graph = policy.graph.model_copy(update={"max_groups_per_admin": 5, "max_groups_per_icon": 4})
+    return policy.model_copy(update={"graph": graph})
+
+
+class World:
+    """Groups whose admins, invite links, icons and names change between scans, as snapshots appended over time."""
+
+    def __init__(self, data, seed: int, groups: int = 70) -> None:
+        self.data, self.rng, self.day = data, random.Random(seed), 1
+        self.records: list[dict] = []
+        self.current: dict[str, dict] = {}
+        for i in range(groups):
+            self.put(self.random_group(f"wa:g{i:03d}", i))
+
+    def random_group(self, gid: str, i: int) -> dict:
+        rng = self.rng
+        fields: dict = {
+            "name": f"{rng.choice(['t33n new link', 'friends', 'cricket club', 'paid 18+ vip', 'backup'])} {i}",
+            "own_invite_links": [wa(f"L{i}")],
+            "admins": rng.sample([f"adm:{k}" for k in range(14)], rng.randint(0, 2)),
+            "posted_invite_links": [{"url": wa(f"L{rng.randrange(90)}")} for _ in range(rng.randint(0, 2))],
+        }
+        if rng.random() < 0.5:
+            fields["icon"] = {"path": self.icon_file()}
+        return snapshot(gid, **fields)
+
+    def icon_file(self) -> str:
+        """An icon of one of a few families: the family's image, or that image rotated or mirrored (a different
+        hash, a near duplicate through PDQ's dihedral variants)."""
+        family, variant = self.rng.randrange(9), self.rng.randrange(3)
+        name = f"f{family}-{variant}.png"
+        path = self.data / "icons" / name
+        if not path.exists():
+            icon(path, seed=50 + family)
+            if variant:
+                turn = Image.Transpose.ROTATE_90 if variant == 1 else Image.Transpose.FLIP_LEFT_RIGHT
+                Image.open(path).transpose(turn).save(path)
+        return f"icons/{name}"
+
+    def put(self, record: dict) -> None:
+        record = {**record, "observed_at": f"2026-09-{self.day:02d}T10:00:00Z"}
+        self.records.append(record)
+        self.current[record["group_id"]] = record
+
+    def change(self, count: int) -> set[str]:
+        """``count`` groups change one thing each (a claimed link may move to another group), plus a new group."""
+        self.day += 1
+        rng = self.rng
+        changed = set()
+        for gid in rng.sample(sorted(self.current), count):
+            record = dict(self.current[gid])
+            what = rng.choice(["admins", "own", "posted", "icon", "name"])
+            if what == "admins":
+                record["admins"] = rng.sample([f"adm:{k}" for k in range(14)], rng.randint(0, 3))
+            elif what == "own":
+                record["own_invite_links"] = [*record["own_invite_links"], wa(f"L{rng.randrange(90)}")]
+            elif what == "posted":
+                record["posted_invite_links"] = [{"url": wa(f"L{rng.randrange(90)}")} for _ in range(3)]
+            elif what == "icon":
+                record["icon"] = {"path": self.icon_file()}
+            else:
+                record["name"] = "new link " + record["name"]
+            self.put(record)
+            changed.add(gid)
+        new = f"wa:n{self.day:03d}"
+        self.put(self.random_group(new, 100 + self.day))
+        changed.add(new)
+        return changed
+
+    def write(self) -> None:
+        write_jsonl(self.data / "groups.jsonl", self.records)
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_scoped_rescans_equal_full_scans_through_random_changes(tmp_path, seed):
+    data, cached_db, plain_db, cache_dir = two_databases(tmp_path)
+    policy = small_caps_policy()
+    world = World(data, seed=seed)
+    world.write()
+    run_scan(cached_db, data, policy, cache_dir=cache_dir)
+    run_scan(plain_db, data, policy)
+    assert results_of(cached_db) == results_of(plain_db)
+    partial = 0
+    for round_number in range(10):
+        world.change(4 if round_number % 2 else 1)
+        world.write()
+        scoped = run_scan(cached_db, data, policy, cache_dir=cache_dir)
+        full = run_scan(plain_db, data, policy)
+        assert results_of(cached_db) == results_of(plain_db), f"round {round_number}"
+        assert 0 < scoped.groups_scored <= full.groups_scored == full.groups
+        assert (scoped.clusters, scoped.flagged_clusters, scoped.flagged_groups) == (
+            full.clusters, full.flagged_clusters, full.flagged_groups)
+        partial += scoped.groups_scored < full.groups
+    assert partial >= 3  # most rounds left some network alone
+
+
+def test_nothing_new_scores_nothing_and_a_scan_without_the_cache_makes_the_next_one_full(tmp_path):
+    data, cached_db, _, cache_dir = two_databases(tmp_path)
+    policy = small_caps_policy()
+    world = World(data, seed=3)
+    world.write()
+    first = run_scan(cached_db, data, policy, cache_dir=cache_dir)
+    again = run_scan(cached_db, data, policy, cache_dir=cache_dir)
+    assert again.groups_scored == 0 and again.groups == first.groups and again.clusters == first.clusters
+    world.change(1)
+    world.write()
+    # A scan without the cache wrote the database since: the cache no longer says what the database holds.
+    run_scan(cached_db, data, policy)
+    world.change(1)
+    world.write()
+    after = run_scan(cached_db, data, policy, cache_dir=cache_dir)
+    assert after.groups_scored == after.groups
+    # The one after that is scoped again.
+    world.change(1)
+    world.write()
+    assert run_scan(cached_db, data, policy, cache_dir=cache_dir).groups_scored < after.groups
+
+
+def test_other_hash_lists_make_a_full_rescan(tmp_path):
+    data, cached_db, plain_db, cache_dir = two_databases(tmp_path)
+    policy = small_caps_policy()
+    world = World(data, seed=11)
+    world.write()
+    run_scan(cached_db, data, policy, cache_dir=cache_dir)
+    hashes = sorted({r["pdq"] for r in results_of(cached_db)["groups"] for r in [dict(pdq=r[5])] if r["pdq"]})
+    bank_file = tmp_path / "list.pdq"
+    bank_file.write_text(hashes[0] + "\n", encoding="utf-8")
+    bank = read_bank(bank_file, "csam", 31)
+    scoped = run_scan(cached_db, data, policy, banks=[bank], cache_dir=cache_dir)
+    run_scan(plain_db, data, policy, banks=[bank])
+    assert scoped.groups_scored == scoped.groups
+    assert results_of(cached_db) == results_of(plain_db)
+    assert scoped.new_hash_hits
