@@ -99,7 +99,8 @@ def copy_cache(source: Path, source_db: Path, target: Path, target_db: Path) -> 
 def line(label: str, result: dict) -> str:
     timings = ", ".join(f"{k} {v:.1f}" for k, v in result["timings"].items())
     return (f"{label:<34} {result['seconds']:8.1f} s  peak {result['peak_mb']:7.0f} MB  "
-            f"{result['groups']:,} groups, {result['changed']:,} changed, {result.get('reused', 0):,} reused, "
+            f"{result['groups']:,} groups, {result.get('scored', 0):,} scored, {result['changed']:,} changed, "
+            f"{result.get('reused', 0):,} reused, "
             f"cache {result.get('cache_written') or 'untouched'}; {timings}")
 
 

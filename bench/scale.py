@@ -466,7 +466,8 @@ def timed_scan(location: Path, db: str, cache_dir: Path | None = None) -> dict:
     engine.dispose()
     return {"seconds": seconds, "groups": summary.groups, "records": summary.records_read,
             "changed": summary.groups_changed, "timings": summary.timings,
-            "cache_written": summary.cache_written, "reused": summary.groups_reused}
+            "cache_written": summary.cache_written, "reused": summary.groups_reused,
+            "scored": summary.groups_scored}
 
 
 def full_scan_child() -> None:

@@ -283,7 +283,8 @@ def scan(
             "rejected": [{"source": r.source, "line": r.line, "reason": r.reason} for r in summary.rejected],
             "groups": summary.groups, "clusters": summary.clusters, "flagged_groups": summary.flagged_groups,
             "flagged_clusters": summary.flagged_clusters, "groups_changed": summary.groups_changed,
-            "groups_reused": summary.groups_reused, "cache_written": summary.cache_written,
+            "groups_reused": summary.groups_reused, "groups_scored": summary.groups_scored,
+            "cache_written": summary.cache_written,
             "timings": summary.timings, "models": summary.models, "top_clusters": clusters,
             "changes": summary.changes, "exit_code": code, "notification_problems": problems,
         }

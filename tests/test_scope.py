@@ -152,3 +152,25 @@ def test_other_hash_lists_make_a_full_rescan(tmp_path):
     assert scoped.groups_scored == scoped.groups
     assert results_of(cached_db) == results_of(plain_db)
     assert scoped.new_hash_hits
+
+
+def test_an_admin_crossing_the_hub_cap_rescores_the_groups_it_no_longer_joins(tmp_path):
+    """Five groups joined only by one admin (the cap is 5); a new group with that admin makes it a hub, which
+    joins nothing: the five fall apart although none of them changed and the new group is in none of their
+    networks. They must be scored again."""
+    data, cached_db, plain_db, cache_dir = two_databases(tmp_path)
+    policy = small_caps_policy()
+    five = [snapshot(f"wa:h{i}", name=f"paid 18+ vip {i}", own_invite_links=[wa(f"H{i}")], admins=["adm:hub"])
+            for i in range(5)]
+    others = [snapshot(f"wa:o{i}", name="cricket", own_invite_links=[wa(f"O{i}")]) for i in range(20)]
+    write_jsonl(data / "groups.jsonl", [*five, *others])
+    first = run_scan(cached_db, data, policy, cache_dir=cache_dir)
+    run_scan(plain_db, data, policy)
+    assert first.clusters == 21  # the five together, the twenty alone
+    newcomer = snapshot("wa:z", name="cricket", own_invite_links=[wa("Z")], admins=["adm:hub"],
+                        observed_at="2026-09-03T10:00:00Z")
+    write_jsonl(data / "groups.jsonl", [*five, *others, newcomer])
+    scoped = run_scan(cached_db, data, policy, cache_dir=cache_dir)
+    run_scan(plain_db, data, policy)
+    assert results_of(cached_db) == results_of(plain_db)
+    assert scoped.groups_scored == 6 and scoped.clusters == 26
