@@ -266,7 +266,7 @@ def assess(
     else:
         scope.before = scope.previous(scored)
         ids = assign_ids(named, scope.before, taken=scope.taken)
-    state_list = [states[g] for g in group_ids]
+    state_list = _ByIndex(states, group_ids)  # read only for the scored members: a packed table stays packed
     component_size = np.bincount(component) if len(component) else np.zeros(0, dtype=np.int64)
     links = linked_pairs(projection, membership, len(found))
     shapes = [{**structure_of(members, int(links[number]), state_list, families),
@@ -278,6 +278,17 @@ def assess(
         families = {g: f for g, f in families.items() if g in scope.groups}
     return Assessment(groups, clusters, features, families, projection, timings, fresh, icon_pairs, scope,
                       pdq_by_group, variants)
+
+
+class _ByIndex(Sequence[GroupState]):
+    def __init__(self, states: Mapping[str, GroupState], group_ids: list[str]) -> None:
+        self.states, self.group_ids = states, group_ids
+
+    def __getitem__(self, index):
+        return self.states[self.group_ids[index]]
+
+    def __len__(self) -> int:
+        return len(self.group_ids)
 
 
 def _icons(fresh: Iterable[SignalResult], cached: Iterable[Sequence[SignalResult]]

@@ -44,12 +44,29 @@ def _see(table: dict[str, Seen], key: str, moment: datetime) -> None:
         table[key] = Seen(moment, moment)
 
 
-def link_owners(states: Mapping[str, GroupState]) -> dict[str, str]:
+# What joins a group to others in the graph: its admins, the invite links it owns, the invite links it posts.
+GraphKeys = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def graph_keys(state: GroupState) -> GraphKeys:
+    return tuple(state.admins), tuple(state.own_links), tuple(state.posted_links)
+
+
+def keys_of(states: Mapping[str, GroupState]) -> Mapping[str, GraphKeys]:
+    """Every group's graph keys, in the states' order. A table that keeps its states packed
+    (``scanner.packed.StateTable``) has them without unpickling a state."""
+    table = getattr(states, "graph_keys", None)
+    if table is not None:
+        return table
+    return {gid: graph_keys(state) for gid, state in states.items()}
+
+
+def link_owners(states: Mapping[str, GroupState], keys: Mapping[str, GraphKeys] | None = None) -> dict[str, str]:
     """Canonical invite link -> the group that owns it (the first in id order, if two claim the same link).
     This is how a posted link becomes an edge to a group."""
     owner: dict[str, str] = {}
-    for gid, state in states.items():
-        for canonical in state.own_links:
+    for gid, (_, own, _) in (keys if keys is not None else keys_of(states)).items():
+        for canonical in own:
             owner.setdefault(canonical, gid)
     return owner
 

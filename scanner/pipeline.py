@@ -24,7 +24,8 @@ from sqlmodel import Session, col, select
 
 from scanner import scancache
 from scanner.assess import Assessment, Progress, assess, default_signals
-from scanner.groups import GroupState, fold
+from scanner.groups import GroupState, fold, graph_keys
+from scanner.packed import Packed, StateTable, keys_table, packed_values
 from scanner.policy import Policy
 from scanner.reasons import Reason
 from scanner.review import audit
@@ -35,7 +36,7 @@ from scanner.runner import SignalRunner
 from scanner.scancache import ScanCache
 from scanner.schema import GroupSnapshot, Located, Rejected, utc_iso
 from scanner.scope import Scope, bank_fingerprint, changed_decisions
-from scanner.signals.base import ScanContext
+from scanner.signals.base import ScanContext, SignalResult
 from scanner.signals.hashbank import HashBank
 from scanner.signals.icon import IconSignal
 from scanner.signals.lexicon import Lexicon
@@ -196,7 +197,7 @@ def snapshot_extent(engine: Engine) -> tuple[int, int, str]:
 
 
 def fold_incremental(engine: Engine, cache: ScanCache
-                     ) -> tuple[dict[str, GroupState], set[str], dict[str, GroupState]] | None:
+                     ) -> tuple[StateTable, set[str], dict[str, GroupState]] | None:
     """Group states from the cache, with every group that has a snapshot newer than the cache folded again from
     all its snapshots (the same state a full fold gives). None when the cache cannot be trusted: snapshots it
     covered were deleted since (a purge), or the database is not the one it was made from. Returns the states,
@@ -216,15 +217,19 @@ def fold_incremental(engine: Engine, cache: ScanCache
             payloads.extend(session.exec(select(Snapshot.payload)
                                          .where(col(Snapshot.group_id).in_(touched[start:start + 500]))
                                          .order_by(col(Snapshot.id))).all())
-    states = dict(cache.states)
-    before = {g: states[g] for g in touched if g in states}
-    states.update(fold(GroupSnapshot.model_validate(p) for p in payloads))
-    if len(states) != len(cache.states) or touched:
-        states = dict(sorted(states.items()))
-    return states, set(touched), before
+    table = StateTable(cache.states, cache.keys)
+    before = {g: table[g] for g in touched if g in table}
+    refolded = fold(GroupSnapshot.model_validate(p) for p in payloads)
+    data: dict[str, GroupState | bytes] = dict(cache.states)
+    keys = dict(cache.keys)
+    data.update(refolded)
+    keys.update((gid, graph_keys(state)) for gid, state in refolded.items())
+    if len(data) != len(cache.states):
+        data, keys = dict(sorted(data.items())), dict(sorted(keys.items()))
+    return StateTable(data, keys), set(touched), before
 
 
-def save_cache(engine: Engine, path: Path, key: str, extent: tuple[int, int, str], states: dict[str, GroupState],
+def save_cache(engine: Engine, path: Path, key: str, extent: tuple[int, int, str], states: Mapping[str, GroupState],
                previous: ScanCache | None, refolded: set[str], assessment: Assessment, signals: Sequence[object],
                root: str, confirmed: dict[str, dict], banks: str, scan_id: int) -> str:
     """Write the cache for the next scan, after this one committed: a delta on top of ``previous`` (the cache
@@ -244,7 +249,8 @@ def save_cache(engine: Engine, path: Path, key: str, extent: tuple[int, int, str
         if not scancache.wants_base(previous, delta):
             scancache.save_delta(path, previous, delta)
             return "delta"
-    cache = ScanCache(key, extent[0], extent[1], extent[2], database_id(engine), states)
+    cache = ScanCache(key, extent[0], extent[1], extent[2], database_id(engine), dict(packed_values(states)),
+                      keys_table(states))
     if previous is not None:
         # Results of groups that left the data are dropped.
         cache.results = {g: entry for g, entry in previous.results.items() if g in states}
@@ -318,7 +324,7 @@ def _reasons(reasons: Iterable[Reason]) -> list[dict]:
     return [r.to_dict() for r in reasons]
 
 
-def persist(engine: Engine, assessment: Assessment, states: dict, scan_id: int) -> int:
+def persist(engine: Engine, assessment: Assessment, states: Mapping[str, GroupState], scan_id: int) -> int:
     """Write scores, clusters and memberships in one transaction; rows whose content is unchanged are left
     alone. Uses bulk statements on plain dicts: building 10,000 ORM objects cost more than the scan itself.
     Returns the number of groups whose score changed."""
@@ -628,10 +634,13 @@ def scan_records(
         refolded: set[str] = set()
         fingerprint = bank_fingerprint(banks)
         scope: Scope | None = None
+        states: Mapping[str, GroupState]
+        cached: Mapping[str, Sequence[SignalResult]]
         if cache is not None and folded is not None:
             states, refolded, old_states = folded
-            cached = {g: entry[1] for g, entry in cache.results.items()
-                      if g in states and g not in refolded and entry[0] == root}
+            # Unpickled only when read (scanner.packed): a scoped rescan reads the groups it scores.
+            cached = Packed({g: entry[1] for g, entry in cache.results.items()
+                             if g in states and g not in refolded and entry[0] == root})
             summary.groups_reused = len(cached)
             # Scoped only while the database holds exactly what the cache's scan wrote (scanner.scope).
             if (cache.scan_id and cache.scan_id == last_finished_scan(engine, scan_id) and cache.banks == fingerprint

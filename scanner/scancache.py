@@ -28,6 +28,9 @@ It is a cache, never the record: the database stays the source of truth, and a m
 writes a fresh one. It is written after the scan committed, atomically (temporary file, then rename), so a crash
 leaves the previous cache, which is still correct for the snapshots it covers.
 
+A base file holds each group's state and results as a pickle of its own, unpickled only when read
+(``scanner.packed``): a scoped rescan reads those of the groups it scores, and the graph keys of all.
+
 The file is a pickle: only point ``--cache-dir`` at a folder as trusted as the database itself.
 """
 
@@ -42,10 +45,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scanner.groups import GroupState
+from scanner.groups import GraphKeys, GroupState, graph_keys
+from scanner.packed import pack, packed_values
 from scanner.signals.base import Signal, SignalResult
 
-FORMAT = 3
+FORMAT = 4
 # A fresh base is written when the deltas would exceed this many files, or touch a quarter of the groups.
 MAX_DELTAS = 32
 
@@ -71,9 +75,13 @@ class ScanCache:
     last_snapshot_hash: str = ""
     # When the database's first scan started: the same URL over a database made again is another database.
     database_id: str = ""
-    states: dict[str, GroupState] = field(default_factory=dict)
-    # group id -> (data root, results of the cacheable signals). Valid while the group has no newer snapshot.
-    results: dict[str, tuple[str, list[SignalResult]]] = field(default_factory=dict)
+    # Each group's state, as its own pickle in a base file (``scanner.packed``; a delta's are objects), and its
+    # graph keys, so that a rescan builds the graph without unpickling the states.
+    states: dict[str, GroupState | bytes] = field(default_factory=dict)
+    keys: dict[str, GraphKeys] = field(default_factory=dict)
+    # group id -> (data root, results of the cacheable signals, pickled in a base file). Valid while the group
+    # has no newer snapshot.
+    results: dict[str, tuple[str, list[SignalResult] | bytes]] = field(default_factory=dict)
     icon_hashes: set[str] = field(default_factory=set)
     icon_pairs: set[tuple[str, str]] = field(default_factory=set)
     icons: dict[str, str] = field(default_factory=dict)
@@ -158,6 +166,7 @@ def load(path: Path, key: str) -> ScanCache | None:
                 and delta.generation == cache.generation and delta.sequence == cache.deltas + 1):
             break
         cache.states.update(delta.states)
+        cache.keys.update((gid, graph_keys(state)) for gid, state in delta.states.items())
         cache.results.update(delta.results)
         cache.icon_hashes |= delta.icon_hashes
         cache.icon_pairs |= delta.icon_pairs
@@ -193,6 +202,9 @@ def wants_base(cache: ScanCache, delta: CacheDelta) -> bool:
 def save(path: Path, cache: ScanCache) -> None:
     """Write ``cache`` as a fresh base (a new generation) and delete the deltas of the one it replaces."""
     cache.generation, cache.deltas, cache.journal = uuid.uuid4().hex, 0, 0
+    cache.states = packed_values(cache.states)  # type: ignore[assignment]
+    cache.results = {gid: (root, found if isinstance(found, bytes) else pack(found))
+                     for gid, (root, found) in cache.results.items()}
     _write(path, cache)
     marker_path(path).unlink(missing_ok=True)
     for old in path.parent.glob(f"{path.name}.delta-*"):

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
-from scanner.groups import GroupState
+from scanner.groups import GroupState, graph_keys, keys_of
 from scanner.signals.hashbank import HashBank
 
 
@@ -75,10 +75,6 @@ class Scope:
     before: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
-def _keys(state: GroupState) -> tuple[set[str], set[str]]:
-    return set(state.admins), set(state.own_links) | set(state.posted_links)
-
-
 def touched_groups(states: Mapping[str, GroupState], scope: Scope, pdq_by_group: Mapping[str, str],
                    icon_pairs: Iterable[tuple[str, str]]) -> set[str]:
     """The changed groups, the groups whose decision changed, and every group sharing a key (admin, invite link,
@@ -88,12 +84,13 @@ def touched_groups(states: Mapping[str, GroupState], scope: Scope, pdq_by_group:
     admins: set[str] = set()
     links: set[str] = set()
     hashes: set[str] = set()
+    keys = keys_of(states)
     for gid in scope.refolded:
-        for state in (states.get(gid), scope.old_states.get(gid)):
-            if state is not None:
-                found_admins, found_links = _keys(state)
-                admins |= found_admins
-                links |= found_links
+        for found in (keys.get(gid), graph_keys(scope.old_states[gid]) if gid in scope.old_states else None):
+            if found is not None:
+                admins.update(found[0])
+                links.update(found[1])
+                links.update(found[2])
         for pdq in (pdq_by_group.get(gid), scope.icons.get(gid)):
             if pdq:
                 hashes.add(pdq)
@@ -112,8 +109,8 @@ def touched_groups(states: Mapping[str, GroupState], scope: Scope, pdq_by_group:
                     frontier.append(other)
         touched.update(g for g, pdq in pdq_by_group.items() if pdq in hashes)
     if admins or links:
-        for gid, state in states.items():
-            if (admins and not admins.isdisjoint(state.admins)) or (links and (
-                    not links.isdisjoint(state.own_links) or not links.isdisjoint(state.posted_links))):
+        for gid, (group_admins, own, posted) in keys.items():
+            if (admins and not admins.isdisjoint(group_admins)) or (links and (
+                    not links.isdisjoint(own) or not links.isdisjoint(posted))):
                 touched.add(gid)
     return touched

@@ -21,7 +21,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from scanner.graph.icons import near_duplicate_hash_pairs
-from scanner.groups import GroupState, link_owners
+from scanner.groups import GroupState, keys_of, link_owners
 from scanner.policy import GraphPolicy
 from scanner.schema import utc_iso
 from scanner.signals.hashbank import near_duplicate_pairs
@@ -183,20 +183,20 @@ def project(
     weights = policy.edge_weights
     hubs: list[str] = []
 
-    owner = link_owners(states)
+    # Graph keys only: a packed state table (a scoped rescan) has them without unpickling the states.
+    keys = keys_of(states)
+    owner = link_owners(states, keys)
     link_a: list[int] = []
     link_b: list[int] = []
-    for gid, state in states.items():
-        for canonical in state.posted_links:
+    by_admin: dict[str, list[int]] = defaultdict(list)
+    for position, (admins, _, posted) in enumerate(keys.values()):
+        for canonical in posted:
             target = owner.get(canonical)
             if target is not None:
-                link_a.append(index[gid])
+                link_a.append(position)
                 link_b.append(index[target])
-
-    by_admin: dict[str, list[int]] = defaultdict(list)
-    for gid, state in states.items():
-        for admin in state.admins:
-            by_admin[admin].append(index[gid])
+        for admin in admins:
+            by_admin[admin].append(position)
     admin_cliques = []
     for admin, members in sorted(by_admin.items()):
         if len(members) > policy.max_groups_per_admin:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from scanner.groups import GroupState, link_owners
+from scanner.groups import GroupState, keys_of, link_owners
 from scanner.signals.normalize import normalize
 
 # Words that mark a respawn rather than a topic; they must not make two names look alike.
@@ -41,7 +41,8 @@ def successions(states: Mapping[str, GroupState], min_similarity: float = 0.8,
                  only: Collection[str] | None = None) -> list[Succession]:
     """Successions among ``states``; ``only``: those whose predecessor is one of these groups (a scoped rescan
     passes whole components, which hold both ends)."""
-    owner = link_owners(states)
+    keys = keys_of(states)
+    owner = link_owners(states, keys)
     tokens: dict[str, frozenset[str]] = {}  # only groups joined by a posted link need their name read
 
     def tokens_of(gid: str) -> frozenset[str]:
@@ -54,12 +55,11 @@ def successions(states: Mapping[str, GroupState], min_similarity: float = 0.8,
 
     found = []
     for gid in states if only is None else sorted(g for g in only if g in states):
-        state = states[gid]
-        for canonical in state.posted_links:
+        for canonical in keys[gid][2]:
             target = owner.get(canonical)
             if target is None or target == gid:
                 continue
-            a, b = start(state), start(states[target])
+            a, b = start(states[gid]), start(states[target])
             if a is None or b is None or b <= a:
                 continue
             score = similarity(tokens_of(gid), tokens_of(target))

@@ -128,7 +128,8 @@ class ClusterMember(SQLModel, table=True):
     __tablename__ = "cluster_member"
 
     cluster_id: str = Field(primary_key=True, foreign_key="cluster.cluster_id", max_length=64)
-    group_id: str = Field(primary_key=True, foreign_key="group_state.group_id", max_length=256)
+    # Indexed on its own too: a scoped rescan looks clusters up by group (the key starts with cluster_id).
+    group_id: str = Field(primary_key=True, foreign_key="group_state.group_id", max_length=256, index=True)
 
 
 class TextLabel(SQLModel, table=True):
