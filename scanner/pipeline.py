@@ -276,11 +276,11 @@ def stored_counts(engine: Engine) -> tuple[int, int, int]:
     return int(clusters or 0), int(flagged or 0), int(groups or 0)
 
 
-def last_finished_scan(engine: Engine, before: int) -> int:
-    """The id of the newest scan before ``before`` that finished (status "done"), 0 if none."""
+def last_scan(engine: Engine, before: int) -> int:
+    """The id of the newest scan before ``before``, whatever its status, 0 if none: a scan that failed or was
+    killed after it stored its scores also changed rows the cache knows nothing of."""
     with Session(engine) as session:
-        found = session.exec(select(func.max(ScanRun.id)).where(col(ScanRun.id) < before,
-                                                                ScanRun.status == "done")).one()
+        found = session.exec(select(func.max(ScanRun.id)).where(col(ScanRun.id) < before)).one()
     return int(found or 0)
 
 
@@ -643,7 +643,7 @@ def scan_records(
                              if g in states and g not in refolded and entry[0] == root})
             summary.groups_reused = len(cached)
             # Scoped only while the database holds exactly what the cache's scan wrote (scanner.scope).
-            if (cache.scan_id and cache.scan_id == last_finished_scan(engine, scan_id) and cache.banks == fingerprint
+            if (cache.scan_id and cache.scan_id == last_scan(engine, scan_id) and cache.banks == fingerprint
                     and len(cached) + len(refolded) == len(states)):
                 scope = Scope(refolded, old_states, changed_decisions(cache.confirmed, confirmed), cache.icons,
                               cache.variants, cache.icon_pairs, lambda groups: previous_clusters(engine, groups),

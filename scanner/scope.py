@@ -18,8 +18,9 @@ then runs through unchanged edges and touched groups, so the old component of an
 new components of the touched groups, and a group outside those components has the same component, with the same
 content, as in the last scan. The *scope* is the union of the new components of the touched groups.
 
-When a rescan may be scoped. Only when the database holds exactly what the cache's scan wrote: the last finished
-scan is the one that wrote the cache (``ScanCache.scan_id``), the hash lists are the same (their fingerprint), and
+When a rescan may be scoped. Only when the database holds exactly what the cache's scan wrote: the last scan,
+whatever its status (a scan that failed or was killed after storing its scores changed rows too), is the one
+that wrote the cache (``ScanCache.scan_id``), the hash lists are the same (their fingerprint), and
 every group outside the change has cached results from the same data folder. Otherwise it scores every group,
 as before, with the cached signal results.
 """

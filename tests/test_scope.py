@@ -174,3 +174,29 @@ def test_an_admin_crossing_the_hub_cap_rescores_the_groups_it_no_longer_joins(tm
     run_scan(plain_db, data, policy)
     assert results_of(cached_db) == results_of(plain_db)
     assert scoped.groups_scored == 6 and scoped.clusters == 26
+
+
+def test_a_scan_that_failed_after_the_cache_makes_the_next_one_full(tmp_path):
+    from scanner.pipeline import scan_records
+    from scanner.sources import resolve
+
+    data, cached_db, plain_db, cache_dir = two_databases(tmp_path)
+    policy = small_caps_policy()
+    world = World(data, seed=5)
+    world.write()
+    run_scan(cached_db, data, policy, cache_dir=cache_dir)
+    run_scan(plain_db, data, policy)
+    world.change(2)
+    world.write()
+    source, path = resolve(data)
+
+    def breaks_at_the_end():
+        yield from source.read(path)
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError):
+        scan_records(cached_db, breaks_at_the_end(), str(path), data, policy, cache_dir=cache_dir)
+    after = run_scan(cached_db, data, policy, cache_dir=cache_dir)
+    run_scan(plain_db, data, policy)
+    assert after.groups_scored == after.groups
+    assert results_of(cached_db) == results_of(plain_db)
