@@ -14,12 +14,12 @@ import io
 import json
 import pickle
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, func, insert, update
+from sqlalchemy import Engine, bindparam, func, insert, update
 from sqlmodel import Session, col, select
 
 from scanner import scancache
@@ -284,9 +284,17 @@ def last_scan(engine: Engine, before: int) -> int:
     return int(found or 0)
 
 
-def active_cluster_ids(engine: Engine) -> set[str]:
-    with Session(engine) as session:
-        return set(session.exec(select(Cluster.cluster_id).where(col(Cluster.active).is_(True))).all())
+class ActiveClusterIds(Container[str]):
+    """Whether an id belongs to an active cluster, asked of the database one id at a time: a scoped rescan
+    checks the few fresh ids it makes, where reading all ids took 2.5 s at a million clusters."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __contains__(self, cluster_id: object) -> bool:
+        with Session(self.engine) as session:
+            return session.exec(select(Cluster.cluster_id).where(
+                Cluster.cluster_id == cluster_id, col(Cluster.active).is_(True))).first() is not None
 
 
 def previous_clusters(engine: Engine, groups: Iterable[str] | None = None) -> dict[str, frozenset[str]]:
@@ -298,16 +306,20 @@ def previous_clusters(engine: Engine, groups: Iterable[str] | None = None) -> di
         if groups is None:
             rows = list(session.exec(query).all())
         else:
-            wanted = sorted(groups)
+            # By primary key and index only: joined to the cluster table, SQLite walked every active cluster
+            # for each slice (11 s for 31,000 groups among a million).
             ids: set[str] = set()
-            for start in range(0, len(wanted), 500):
+            for chunk in _chunks(sorted(groups)):
                 ids.update(session.exec(select(ClusterMember.cluster_id).where(
-                    col(ClusterMember.group_id).in_(wanted[start:start + 500]))).all())
-            listed = sorted(ids)
+                    col(ClusterMember.group_id).in_(chunk))).all())
+            active: list[str] = []
+            for chunk in _chunks(sorted(ids)):
+                active.extend(session.exec(select(Cluster.cluster_id).where(
+                    col(Cluster.cluster_id).in_(chunk), col(Cluster.active).is_(True))).all())
             rows = []
-            for start in range(0, len(listed), 500):
-                rows.extend(session.exec(query.where(col(ClusterMember.cluster_id).in_(listed[start:start + 500])))
-                            .all())
+            for chunk in _chunks(sorted(active)):
+                rows.extend(session.exec(select(ClusterMember.cluster_id, ClusterMember.group_id).where(
+                    col(ClusterMember.cluster_id).in_(chunk))).all())
     out: dict[str, set[str]] = {}
     for cid, gid in rows:
         out.setdefault(cid, set()).add(gid)
@@ -437,9 +449,12 @@ def persist(engine: Engine, assessment: Assessment, states: Mapping[str, GroupSt
             session.execute(update(Cluster).where(col(Cluster.cluster_id).in_(gone[start:start + 500]))
                             .values(active=False, updated_scan_id=scan_id))
         stale = sorted(memberships - wanted)
-        for cid, gid in stale:
-            session.execute(delete(ClusterMember).where(col(ClusterMember.cluster_id) == cid,
-                                                        col(ClusterMember.group_id) == gid))
+        if stale:
+            # One executemany: a statement per row cost 8 s for a scoped rescan's 7,000 moves at 1M groups.
+            table = ClusterMember.__table__  # type: ignore[attr-defined]
+            session.connection().execute(
+                table.delete().where(table.c.cluster_id == bindparam("c"), table.c.group_id == bindparam("g")),
+                [{"c": c, "g": g} for c, g in stale])
         fresh = sorted(wanted - memberships)
         if fresh:
             session.connection().execute(ClusterMember.__table__.insert(),  # type: ignore[attr-defined]
@@ -647,7 +662,7 @@ def scan_records(
                     and len(cached) + len(refolded) == len(states)):
                 scope = Scope(refolded, old_states, changed_decisions(cache.confirmed, confirmed), cache.icons,
                               cache.variants, cache.icon_pairs, lambda groups: previous_clusters(engine, groups),
-                              active_cluster_ids(engine))
+                              ActiveClusterIds(engine))
         else:
             states, cached, cache = fold(load_snapshots(engine)), {}, None
         summary.timings["fold"] = time.perf_counter() - started

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -68,8 +68,8 @@ class Scope:
     pairs: set[tuple[str, str]]
     # Active clusters (id -> members) that hold any of the given groups, read from the database.
     previous: Callable[[Iterable[str]], dict[str, frozenset[str]]]
-    # Every active cluster id (fresh ids must not reuse one).
-    taken: set[str] = field(default_factory=set)
+    # Every active cluster id (fresh ids must not reuse one); asked per id.
+    taken: Container[str] = field(default_factory=set)
     # Filled by ``assess``: the groups it scored (the union of the touched groups' components), and the active
     # clusters that held any of them before this scan.
     groups: set[str] = field(default_factory=set)

@@ -8,7 +8,7 @@ member, so two fresh databases built from the same data agree on ids.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 
 
 def fresh_id(members: Sequence[str]) -> str:
@@ -17,7 +17,7 @@ def fresh_id(members: Sequence[str]) -> str:
 
 def assign_ids(
     communities: Sequence[Sequence[str]], previous: Mapping[str, frozenset[str]], min_jaccard: float = 0.5,
-    taken: Collection[str] = (),
+    taken: Container[str] = (),
 ) -> list[str]:
     """Ids for ``communities``. ``previous``: the earlier clusters they may inherit from; ``taken``: ids in use
     besides those (a scoped rescan passes only the clusters its groups were in, and every active id here)."""
@@ -38,13 +38,13 @@ def assign_ids(
         if ids[index] is None and cid not in used:
             ids[index] = cid
             used.add(cid)
-    taken = set(previous) | used | set(taken)
+    here = set(previous) | used
     for index, members in enumerate(communities):
         if ids[index] is None:
             candidate, suffix = fresh_id(members), 1
-            while candidate in taken:
+            while candidate in here or candidate in taken:
                 suffix += 1
                 candidate = f"{fresh_id(members)}-{suffix}"
             ids[index] = candidate
-            taken.add(candidate)
+            here.add(candidate)
     return [i for i in ids if i is not None]

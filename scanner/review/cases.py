@@ -91,8 +91,15 @@ def sync_cases(engine: Engine, policy: Policy, now: datetime | None = None, scan
         # a rescan with little new costs little however many cases exist.
         known = dict(session.exec(select(ReviewCase.case_id, ReviewCase.cluster_key)).all())
         changed = []
-        for cid, digest, active, flagged in session.exec(select(Cluster.cluster_id, Cluster.score_sha256,
-                                                                Cluster.active, Cluster.flagged)).all():
+        # Only flagged clusters and clusters with a case can need work: read those, not every cluster (most of
+        # a million clusters are neither; reading them all took 3 s a scan).
+        columns = select(Cluster.cluster_id, Cluster.score_sha256, Cluster.active, Cluster.flagged)
+        rows = {row[0]: row for row in session.exec(columns.where(col(Cluster.flagged).is_(True))).all()}
+        cased = sorted(set(known) - set(rows))
+        for start in range(0, len(cased), 500):
+            rows.update((row[0], row) for row in session.exec(
+                columns.where(col(Cluster.cluster_id).in_(cased[start:start + 500]))).all())
+        for cid, digest, active, flagged in sorted(rows.values()):
             key = f"{digest}:{int(active)}"
             if (cid in known and known[cid] != key) or (cid not in known and flagged and active):
                 changed.append((cid, key))
