@@ -19,7 +19,7 @@ from scanner.graph.icons import near_duplicate_hash_pairs
 from scanner.graph.identity import assign_ids
 from scanner.graph.propagate import proximity
 from scanner.graph.successors import successions
-from scanner.groups import GroupState
+from scanner.groups import GroupState, link_owners
 from scanner.policy import Policy
 from scanner.reasons import Reason
 from scanner.runner import LocalRunner, SignalRunner
@@ -71,11 +71,12 @@ def default_signals(policy: Policy, lexicon: Lexicon | None = None,
     return signals
 
 
-def succession_results(states: Mapping[str, GroupState], only: set[str] | None = None) -> list[SignalResult]:
+def succession_results(states: Mapping[str, GroupState], only: set[str] | None = None,
+                       owners: Mapping[str, str] | None = None) -> list[SignalResult]:
     """Successor groups as evasion modifiers on both ends, each with the reason naming the other group.
     ``only``: the results of these groups only (both ends of a succession are in one component)."""
     reasons: dict[str, list[Reason]] = {}
-    for item in successions(states, only=only):
+    for item in successions(states, only=only, owners=owners):
         before, after = states[item.predecessor].latest.name, states[item.successor].latest.name
         reasons.setdefault(item.successor, []).append(Reason(
             "graph", "successor_of", item.predecessor, "evasion", 0.6 * item.similarity,
@@ -183,7 +184,8 @@ def assess(
     known_hashes, known_pairs = known_icons or ((), ())
     icon_pairs = near_duplicate_hash_pairs(pdq_by_group.values(), policy.graph.near_duplicate_radius, variants,
                                            known_hashes, known_pairs)
-    projection, families = project(states, pdq_by_group, policy.graph, variants, sorted(icon_pairs))
+    owners = link_owners(states)
+    projection, families = project(states, pdq_by_group, policy.graph, variants, sorted(icon_pairs), owners)
     component = backend.components(projection)
     if scope is None:
         wanted: np.ndarray | None = None
@@ -217,7 +219,7 @@ def assess(
         for result in bank_results(scored, pdq_by_group, banks, policy.signals.hash_banks.match_weight, variants):
             per_group[result.group_id].append(result)
             features[result.group_id].update(result.features)
-    for result in succession_results(states, scored_set):
+    for result in succession_results(states, scored_set, owners):
         per_group[result.group_id].append(result)
     empty = direct_evidence([], policy)
     evidence: list[Evidence] = [empty] * n if scope is not None else []

@@ -176,8 +176,10 @@ def project(
     states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str], policy: GraphPolicy,
     variants: Mapping[str, Sequence[str]] | None = None,
     icon_pairs: Sequence[tuple[str, str]] | None = None,
+    owners: Mapping[str, str] | None = None,
 ) -> tuple[Projection, dict[str, int]]:
-    """The weighted group projection, and the icon family of each group that has an icon hash."""
+    """The weighted group projection, and the icon family of each group that has an icon hash. ``owners``:
+    ``link_owners(states)`` when the caller has it already."""
     groups = list(states)
     index = {g: i for i, g in enumerate(groups)}
     weights = policy.edge_weights
@@ -185,7 +187,7 @@ def project(
 
     # Graph keys only: a packed state table (a scoped rescan) has them without unpickling the states.
     keys = keys_of(states)
-    owner = link_owners(states, keys)
+    owner = owners if owners is not None else link_owners(states, keys)
     link_a: list[int] = []
     link_b: list[int] = []
     by_admin: dict[str, list[int]] = defaultdict(list)
@@ -197,8 +199,10 @@ def project(
                 link_b.append(index[target])
         for admin in admins:
             by_admin[admin].append(position)
+    # In the order the groups come (deterministic, the same in a full and a scoped scan), not sorted: sorting a
+    # million admins took a second per scan. Hubs are listed sorted.
     admin_cliques = []
-    for admin, members in sorted(by_admin.items()):
+    for admin, members in by_admin.items():
         if len(members) > policy.max_groups_per_admin:
             hubs.append(f"admin {admin} ({len(members)} groups)")
         elif len(members) > 1:
@@ -209,11 +213,12 @@ def project(
     for gid, family in families.items():
         by_family[family].append(index[gid])
     icon_cliques = []
-    for family, members in sorted(by_family.items()):
+    for family, members in by_family.items():
         if len(members) > policy.max_groups_per_icon:
             hubs.append(f"icon family {family} ({len(members)} groups)")
         elif len(members) > 1:
             icon_cliques.append(members)
+    hubs.sort()
     projection = Projection.from_edges(groups, [
         ("links_to", np.array(link_a, dtype=np.int64), np.array(link_b, dtype=np.int64),
          np.full(len(link_a), weights.links_to)),

@@ -38,11 +38,11 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def successions(states: Mapping[str, GroupState], min_similarity: float = 0.8,
-                 only: Collection[str] | None = None) -> list[Succession]:
+                 only: Collection[str] | None = None, owners: Mapping[str, str] | None = None) -> list[Succession]:
     """Successions among ``states``; ``only``: those whose predecessor is one of these groups (a scoped rescan
-    passes whole components, which hold both ends)."""
+    passes whole components, which hold both ends). ``owners``: ``link_owners(states)`` if known already."""
     keys = keys_of(states)
-    owner = link_owners(states, keys)
+    owner = owners if owners is not None else link_owners(states, keys)
     tokens: dict[str, frozenset[str]] = {}  # only groups joined by a posted link need their name read
 
     def tokens_of(gid: str) -> frozenset[str]:
