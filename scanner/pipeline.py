@@ -699,10 +699,12 @@ def scan_records(
             summary.clusters, summary.flagged_clusters, summary.flagged_groups = stored_counts(engine)
         summary.changes = changes_since(engine, before, synced.opened, synced.reopened, summary.new_hash_hits)
         _finish(engine, summary, "done", None)
-        # Nothing new since the cache (no snapshot, every group's results reused): it is still exact, and
-        # writing it again cost 5 s at 100,000 groups for nothing.
+        # Nothing new since the cache (no snapshot, every group's results reused, the same decisions and hash
+        # lists): it is still exact, and writing it again cost 5 s at 100,000 groups for nothing. New decisions
+        # or lists are written (a small delta), or every later rescan would score them again.
         unchanged = (cache is not None and summary.groups_reused == len(states)
-                     and extent[:2] == (cache.last_snapshot_id, cache.snapshot_count))
+                     and extent[:2] == (cache.last_snapshot_id, cache.snapshot_count)
+                     and cache.banks == fingerprint and cache.confirmed == confirmed)
         if cache_file is not None and not unchanged:
             started = time.perf_counter()
             kind = save_cache(engine, cache_file, key, extent, states, cache, refolded, assessment, signals, root,

@@ -152,6 +152,9 @@ def test_other_hash_lists_make_a_full_rescan(tmp_path):
     assert scoped.groups_scored == scoped.groups
     assert results_of(cached_db) == results_of(plain_db)
     assert scoped.new_hash_hits
+    # The cache now knows the new list: the scan after that, with nothing new, scores nothing.
+    assert scoped.cache_written == "delta"
+    assert run_scan(cached_db, data, policy, banks=[bank], cache_dir=cache_dir).groups_scored == 0
 
 
 def test_an_admin_crossing_the_hub_cap_rescores_the_groups_it_no_longer_joins(tmp_path):
@@ -200,3 +203,39 @@ def test_a_scan_that_failed_after_the_cache_makes_the_next_one_full(tmp_path):
     run_scan(plain_db, data, policy)
     assert after.groups_scored == after.groups
     assert results_of(cached_db) == results_of(plain_db)
+
+
+def test_a_decision_rescores_its_network_and_a_full_scan_then_changes_nothing(tmp_path):
+    from sqlmodel import Session
+
+    from scanner.review.cases import queue
+    from scanner.review.decisions import claim, decide
+    from scanner.store.db import open_database
+    from scanner.store.models import Group
+    from scanner.users import User
+    from tests.test_pipeline import mini_world
+
+    data = tmp_path / "data"
+    data.mkdir()
+    others = [snapshot(f"wa:o{i}", name="cricket", own_invite_links=[wa(f"O{i}")], admins=[f"club:{i // 2}"])
+              for i in range(12)]
+    write_jsonl(data / "groups.jsonl", [*mini_world(bad=False), *others])
+    engine = open_database(str(tmp_path / "db.sqlite"))
+    policy, cache_dir = default_policy(), tmp_path / "cache"
+    run_scan(engine, data, policy, cache_dir=cache_dir)
+    moderator = User("mia", "moderator")
+    (case_id,) = [r["case_id"] for r in queue(engine, moderator).rows if r["category"] == "child_safety"]
+    claim(engine, moderator, case_id, policy)
+    chosen = ["wa:ring7", "wa:ring8"]
+    with Session(engine) as session:
+        before = {g: session.get(Group, g).risk for g in chosen}
+    decide(engine, moderator, case_id, "violating", policy, category="child_safety", group_ids=chosen, note="ring")
+    scoped = run_scan(engine, data, policy, cache_dir=cache_dir)
+    assert 0 < scoped.groups_scored < scoped.groups  # the ring's network, not the cricket clubs
+    with Session(engine) as session:
+        for gid in chosen:
+            group = session.get(Group, gid)
+            assert group.risk > before[gid]
+            assert any(r["signal"] == "review" for r in group.reasons)
+    # A scan of everything without the cache finds every row as the scoped scan left it.
+    assert run_scan(engine, data, policy).groups_changed == 0
