@@ -32,6 +32,7 @@ class World:
         self.current: dict[str, dict] = {}
         for i in range(groups):
             self.put(self.random_group(f"wa:g{i:03d}", i))
+        self.write()
 
     def random_group(self, gid: str, i: int) -> dict:
         rng = self.rng
@@ -64,7 +65,8 @@ class World:
         self.current[record["group_id"]] = record
 
     def change(self, count: int) -> set[str]:
-        """``count`` groups change one thing each (a claimed link may move to another group), plus a new group."""
+        """``count`` groups change one thing each (a claimed link may move to another group), plus a new group;
+        the data file is written again."""
         self.day += 1
         rng = self.rng
         changed = set()
@@ -86,25 +88,30 @@ class World:
         new = f"wa:n{self.day:03d}"
         self.put(self.random_group(new, 100 + self.day))
         changed.add(new)
+        self.write()
         return changed
 
     def write(self) -> None:
         write_jsonl(self.data / "groups.jsonl", self.records)
 
 
-@pytest.mark.parametrize("seed", [7, 8])
-def test_scoped_rescans_equal_full_scans_through_random_changes(tmp_path, seed):
+def scanned_world(tmp_path, seed: int):
+    """A world scanned once into both databases: the cached one with its cache, the other without."""
     data, cached_db, plain_db, cache_dir = two_databases(tmp_path)
     policy = small_caps_policy()
     world = World(data, seed=seed)
-    world.write()
-    run_scan(cached_db, data, policy, cache_dir=cache_dir)
+    first = run_scan(cached_db, data, policy, cache_dir=cache_dir)
     run_scan(plain_db, data, policy)
+    return data, world, cached_db, plain_db, cache_dir, policy, first
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_scoped_rescans_equal_full_scans_through_random_changes(tmp_path, seed):
+    data, world, cached_db, plain_db, cache_dir, policy, _ = scanned_world(tmp_path, seed)
     assert results_of(cached_db) == results_of(plain_db)
     partial = 0
     for round_number in range(10):
         world.change(4 if round_number % 2 else 1)
-        world.write()
         scoped = run_scan(cached_db, data, policy, cache_dir=cache_dir)
         full = run_scan(plain_db, data, policy)
         assert results_of(cached_db) == results_of(plain_db), f"round {round_number}"
@@ -116,34 +123,23 @@ def test_scoped_rescans_equal_full_scans_through_random_changes(tmp_path, seed):
 
 
 def test_nothing_new_scores_nothing_and_a_scan_without_the_cache_makes_the_next_one_full(tmp_path):
-    data, cached_db, _, cache_dir = two_databases(tmp_path)
-    policy = small_caps_policy()
-    world = World(data, seed=3)
-    world.write()
-    first = run_scan(cached_db, data, policy, cache_dir=cache_dir)
+    data, world, cached_db, _, cache_dir, policy, first = scanned_world(tmp_path, 3)
     again = run_scan(cached_db, data, policy, cache_dir=cache_dir)
     assert again.groups_scored == 0 and again.groups == first.groups and again.clusters == first.clusters
     world.change(1)
-    world.write()
     # A scan without the cache wrote the database since: the cache no longer says what the database holds.
     run_scan(cached_db, data, policy)
     world.change(1)
-    world.write()
     after = run_scan(cached_db, data, policy, cache_dir=cache_dir)
     assert after.groups_scored == after.groups
     # The one after that is scoped again.
     world.change(1)
-    world.write()
     assert run_scan(cached_db, data, policy, cache_dir=cache_dir).groups_scored < after.groups
 
 
 def test_other_hash_lists_make_a_full_rescan(tmp_path):
-    data, cached_db, plain_db, cache_dir = two_databases(tmp_path)
-    policy = small_caps_policy()
-    world = World(data, seed=11)
-    world.write()
-    run_scan(cached_db, data, policy, cache_dir=cache_dir)
-    hashes = sorted({r["pdq"] for r in results_of(cached_db)["groups"] for r in [dict(pdq=r[5])] if r["pdq"]})
+    data, _, cached_db, plain_db, cache_dir, policy, _ = scanned_world(tmp_path, 11)
+    hashes = sorted({row[5] for row in results_of(cached_db)["groups"] if row[5]})  # (…, pdq, …)
     bank_file = tmp_path / "list.pdq"
     bank_file.write_text(hashes[0] + "\n", encoding="utf-8")
     bank = read_bank(bank_file, "csam", 31)
@@ -183,14 +179,8 @@ def test_a_scan_that_failed_after_the_cache_makes_the_next_one_full(tmp_path):
     from scanner.pipeline import scan_records
     from scanner.sources import resolve
 
-    data, cached_db, plain_db, cache_dir = two_databases(tmp_path)
-    policy = small_caps_policy()
-    world = World(data, seed=5)
-    world.write()
-    run_scan(cached_db, data, policy, cache_dir=cache_dir)
-    run_scan(plain_db, data, policy)
+    data, world, cached_db, plain_db, cache_dir, policy, _ = scanned_world(tmp_path, 5)
     world.change(2)
-    world.write()
     source, path = resolve(data)
 
     def breaks_at_the_end():
