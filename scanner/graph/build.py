@@ -118,12 +118,6 @@ class Projection:
             self._components = connected_components(self.adjacency(), directed=False)[1]
         return self._components
 
-    def reaching(self, seeds: np.ndarray) -> np.ndarray:
-        """Indices of the groups in a component that holds a seed (``seeds > 0``), in order: a walk that
-        restarts at the seeds never leaves their components, so rank elsewhere is exactly zero."""
-        labels = self.components()
-        return np.flatnonzero(np.isin(labels, np.unique(labels[seeds > 0])))
-
 
 def clique_edges(members: Sequence[Sequence[int]], weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every pair inside each member list, each pair weighing ``weight / (k - 1)`` for a list of k: one admin
