@@ -442,7 +442,9 @@ def tile(data: Path, out: Path, copies: int, icon_copies: int = 2, workers: int 
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tasks.append((str(data / ref), str(target)))
         if tasks:
-            with multiprocessing.get_context("fork").Pool(min(workers, len(tasks))) as pool:
+            # spawn, never fork: a fork copies whatever locks the caller's other threads hold (a test run has
+            # onnxruntime, gRPC and browser-driver threads), and a child that needs one waits forever.
+            with multiprocessing.get_context("spawn").Pool(min(workers, len(tasks))) as pool:
                 for outcome in pool.imap_unordered(_invert, tasks, chunksize=64):
                     if outcome == "inverted":
                         counters.icons_inverted += 1
