@@ -32,6 +32,7 @@ from scanner.evaluation import group_metrics, network_metrics, public_names_metr
 from scanner.export import NotFound, cluster_graph, write_graphml
 from scanner.pipeline import ScanSummary, close_abandoned_runs, run_scan, scan_records
 from scanner.policy import Policy, PolicyError, load_policy
+from scanner.runner import LocalRunner, SignalRunner
 from scanner.signals.hashbank import HashBank, HashBankError, read_bank
 from scanner.signals.lexicon import Lexicon, LexiconError, load_lexicon
 from scanner.signals.pdq import IconError, hash_icon_file
@@ -185,6 +186,9 @@ def scan(
     ray_address: Annotated[str | None, typer.Option(help="--engine ray: an existing cluster's address (default: "
                                                          "start a local one for this scan).")] = None,
     ray_workers: Annotated[int, typer.Option(help="--engine ray: worker actors (one model set each).")] = 2,
+    workers: Annotated[int | None, typer.Option(help="--engine local: processes hashing icons while this one "
+                                                     "runs the text signals (default: one per CPU; 1: none).")]
+    = None,
     cache_dir: Annotated[Path | None, typer.Option(help="Incremental-scan cache folder (default: beside a SQLite "
                                                         "database, else ~/.cache/groupscan).")] = None,
     cache: Annotated[bool, typer.Option(help="Reuse the last scan's folded groups, model results and icon "
@@ -213,8 +217,12 @@ def scan(
 
     if engine_name not in ("local", "ray"):
         _fail(f"--engine {engine_name!r}: expected local or ray")
+    if workers is not None and workers < 1:
+        _fail("--workers must be at least 1")
+    runner: SignalRunner | None = None
     try:
-        runner = ray_runner(policy, lexicon, address=ray_address, workers=ray_workers) if engine_name == "ray" else None
+        runner = (ray_runner(policy, lexicon, address=ray_address, workers=ray_workers) if engine_name == "ray"
+                  else LocalRunner(workers=workers))
     except RayUnavailable as error:
         _fail(str(error))
     if source == "file":

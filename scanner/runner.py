@@ -10,10 +10,11 @@ icon classifications and thumbnails), so that the store cannot tell which runner
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from scanner.schema import GroupSnapshot
 from scanner.signals.base import ScanContext, Signal, SignalResult
+from scanner.signals.icon_pool import MIN_POOL_ICONS, available_cpus
 
 Progress = Callable[[str, int, int], None]
 
@@ -27,21 +28,47 @@ class SignalRunner(Protocol):
         ...
 
 
+@runtime_checkable
+class Prefetching(Protocol):
+    """A signal that can start its work for all the run's snapshots before the first batch (the icon signal
+    hashes files in worker processes) and must be told when the run ends."""
+
+    def prefetch(self, snapshots: Sequence[GroupSnapshot], context: ScanContext, workers: int,
+                 min_icons: int) -> int: ...
+
+    def close(self) -> None: ...
+
+
 class LocalRunner:
-    """Batches in this process: models see ``batch_size`` snapshots at a time (batched inference)."""
+    """Batches in this process: models see ``batch_size`` snapshots at a time (batched inference).
+
+    ``workers``: processes that hash icons ahead of the batches (``scanner.signals.icon_pool``), by default one
+    per CPU; 1 hashes them in this process. Results are the same either way."""
 
     name = "local"
 
-    def __init__(self, batch_size: int = 512) -> None:
+    def __init__(self, batch_size: int = 512, workers: int | None = None,
+                 min_pool_icons: int = MIN_POOL_ICONS) -> None:
         self.batch_size = batch_size
+        self.workers = available_cpus() if workers is None else workers
+        self.min_pool_icons = min_pool_icons
+        # Icons the last run handed to worker processes (0: all hashed here), for benchmarks and tests.
+        self.pooled_icons = 0
 
     def run(self, snapshots: Sequence[GroupSnapshot], signals: Sequence[Signal], context: ScanContext,
             progress: Progress | None = None) -> list[SignalResult]:
+        prefetching = [s for s in signals if isinstance(s, Prefetching)]
         results: list[SignalResult] = []
-        for start in range(0, len(snapshots), self.batch_size):
-            batch = snapshots[start:start + self.batch_size]
-            for signal in signals:
-                results.extend(signal.score(batch, context))
-            if progress:
-                progress("signals", min(start + self.batch_size, len(snapshots)), len(snapshots))
+        try:
+            self.pooled_icons = sum(s.prefetch(snapshots, context, self.workers, self.min_pool_icons)
+                                    for s in prefetching)
+            for start in range(0, len(snapshots), self.batch_size):
+                batch = snapshots[start:start + self.batch_size]
+                for signal in signals:
+                    results.extend(signal.score(batch, context))
+                if progress:
+                    progress("signals", min(start + self.batch_size, len(snapshots)), len(snapshots))
+        finally:
+            for signal in prefetching:
+                signal.close()
         return results

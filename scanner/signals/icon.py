@@ -19,7 +19,10 @@ from scanner.reasons import Reason
 from scanner.schema import GroupSnapshot
 from scanner.signals.base import ScanContext, SignalResult
 from scanner.signals.icon_classifier import IconClassifier, load_classifier
+from scanner.signals.icon_pool import MIN_POOL_ICONS, HashLimits, IconPrefetch
 from scanner.signals.pdq import IconError, IconHash, hash_icon_file, load_rgb
+
+IconKey = tuple[Path, int, int]
 
 
 class IconSignal:
@@ -33,9 +36,10 @@ class IconSignal:
         # earlier scans stored (``preload``) and stores what is ``new_classifications``.
         self._classified: dict[str, dict[str, float]] = {}
         self.new_classifications: dict[str, dict[str, float]] = {}
-        self._cache: dict[tuple[Path, int, int], IconHash | IconError] = {}
+        self._cache: dict[IconKey, IconHash | IconError] = {}
         # icon sha256 -> moderator-safe thumbnail (blurred greyscale PNG); the pipeline stores new ones.
         self.thumbnails: dict[str, bytes] = {}
+        self._prefetch: IconPrefetch[IconKey] | None = None
 
     def cache_key(self) -> str:
         """Results depend on the snapshot (icon path), the policy and the classifier model. An icon file is
@@ -45,21 +49,63 @@ class IconSignal:
     def preload(self, classified: dict[str, dict[str, float]]) -> None:
         self._classified.update(classified)
 
-    def _hash(self, path: Path) -> IconHash | IconError:
+    @staticmethod
+    def _key(path: Path) -> IconKey | IconError:
         try:
             stat = path.stat()
-            key = (path, stat.st_size, stat.st_mtime_ns)
         except OSError as error:
             return IconError(f"icon file unreadable: {error.strerror}")
+        return (path, stat.st_size, stat.st_mtime_ns)
+
+    def _keep(self, key: IconKey, found: IconHash | IconError) -> None:
+        if isinstance(found, IconHash):
+            self.thumbnails[found.sha256] = found.thumbnail
+        self._cache[key] = found
+
+    def _hash(self, path: Path) -> IconHash | IconError:
+        key = self._key(path)
+        if isinstance(key, IconError):
+            return key
         if key not in self._cache:
-            try:
-                found = hash_icon_file(path, self.policy.max_image_bytes, self.policy.max_image_pixels,
-                                       self.policy.thumbnail_size, self.policy.thumbnail_blur)
-                self.thumbnails[found.sha256] = found.thumbnail
-                self._cache[key] = found
-            except IconError as error:
-                self._cache[key] = error
+            if self._prefetch is not None and key in self._prefetch:
+                for done, found in self._prefetch.take(key).items():
+                    self._keep(done, found)
+            else:
+                try:
+                    self._keep(key, hash_icon_file(path, self.policy.max_image_bytes, self.policy.max_image_pixels,
+                                                   self.policy.thumbnail_size, self.policy.thumbnail_blur))
+                except IconError as error:
+                    self._keep(key, error)
         return self._cache[key]
+
+    def prefetch(self, snapshots: Sequence[GroupSnapshot], context: ScanContext, workers: int,
+                 min_icons: int = MIN_POOL_ICONS) -> int:
+        """Start hashing, in ``workers`` processes, the icons of ``snapshots`` not hashed yet
+        (``scanner.signals.icon_pool``); ``score`` collects them as its batches reach them. Does nothing for
+        fewer than ``min_icons`` icons or one worker. Returns how many icons the pool took."""
+        self.close()
+        if workers < 2:
+            return 0
+        items: dict[IconKey, Path] = {}
+        for snap in snapshots:
+            if snap.icon is None:
+                continue
+            path = context.data_root / snap.icon.path
+            key = self._key(path)
+            if not isinstance(key, IconError) and key not in self._cache:
+                items[key] = path
+        if len(items) < max(1, min_icons):
+            return 0
+        limits = HashLimits(self.policy.max_image_bytes, self.policy.max_image_pixels, self.policy.thumbnail_size,
+                            self.policy.thumbnail_blur)
+        self._prefetch = IconPrefetch(items, limits, workers)
+        return len(items)
+
+    def close(self) -> None:
+        """Stop a prefetch: what it has not hashed yet is hashed here if still needed."""
+        if self._prefetch is not None:
+            self._prefetch.close()
+            self._prefetch = None
 
     def score(self, snapshots: Sequence[GroupSnapshot], context: ScanContext) -> list[SignalResult]:
         if self.classifier is not None:
