@@ -9,7 +9,7 @@ Files are hashed once per distinct path and content: icons are reused across gro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,13 @@ from scanner.signals.icon_pool import MIN_POOL_ICONS, HashLimits, IconPrefetch
 from scanner.signals.pdq import IconError, IconHash, hash_icon_file, load_rgb
 
 IconKey = tuple[Path, int, int]
+
+
+def _icon_paths(snapshots: Sequence[GroupSnapshot], context: ScanContext) -> Iterator[Path]:
+    """The icon file of each snapshot that names one, in order."""
+    for snap in snapshots:
+        if snap.icon is not None:
+            yield context.data_root / snap.icon.path
 
 
 class IconSignal:
@@ -87,10 +94,7 @@ class IconSignal:
         if workers < 2:
             return 0
         items: dict[IconKey, Path] = {}
-        for snap in snapshots:
-            if snap.icon is None:
-                continue
-            path = context.data_root / snap.icon.path
+        for path in _icon_paths(snapshots, context):
             key = self._key(path)
             if not isinstance(key, IconError) and key not in self._cache:
                 items[key] = path
@@ -116,10 +120,7 @@ class IconSignal:
         """Run the classifier once, batched, over the icons of this batch it has not seen (by sha256)."""
         assert self.classifier is not None
         pending: dict[str, Path] = {}
-        for snap in snapshots:
-            if snap.icon is None:
-                continue
-            path = context.data_root / snap.icon.path
+        for path in _icon_paths(snapshots, context):
             found = self._hash(path)
             if isinstance(found, IconHash) and found.sha256 not in self._classified:
                 pending.setdefault(found.sha256, path)
