@@ -450,7 +450,9 @@ def timed_scan(location: Path, db: str, cache_dir: Path | None = None) -> dict:
     """``run_scan`` of ``location`` into the SQLite file ``db`` with the default policy, the bundled lexicon
     and the data's hash lists, as ``groupscan scan`` would; returns seconds and the scan's own figures."""
     from scanner.pipeline import run_scan
+    from scanner.runner import LocalRunner
     from scanner.signals.hashbank import read_bank
+    from scanner.signals.icon_pool import available_cpus
     from scanner.signals.lexicon import load_lexicon
     from scanner.store.db import open_database
 
@@ -461,7 +463,9 @@ def timed_scan(location: Path, db: str, cache_dir: Path | None = None) -> dict:
              for p in sorted((data / "hashlists").glob("*.pdq"))]
     engine = open_database(db)
     started = time.perf_counter()
-    summary = run_scan(engine, location, policy, banks, load_lexicon(None), cache_dir=cache_dir)
+    # As `groupscan scan` runs it: icons hashed in one worker process per CPU.
+    summary = run_scan(engine, location, policy, banks, load_lexicon(None), cache_dir=cache_dir,
+                       runner=LocalRunner(workers=available_cpus()))
     seconds = time.perf_counter() - started
     engine.dispose()
     return {"seconds": seconds, "groups": summary.groups, "records": summary.records_read,

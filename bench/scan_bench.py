@@ -17,7 +17,9 @@ from pathlib import Path
 
 from scanner.pipeline import run_scan
 from scanner.policy import default_policy
+from scanner.runner import LocalRunner
 from scanner.signals.hashbank import read_bank
+from scanner.signals.icon_pool import available_cpus
 from scanner.store.db import open_database
 
 
@@ -36,10 +38,11 @@ def main() -> None:
             banks = [read_bank(p, "child_safety", 31) for p in sorted((data / "hashlists").glob("*.pdq"))]
             engine = open_database(str(Path(tmp) / "bench.db"))
             started = time.perf_counter()
-            summary = run_scan(engine, data, policy, banks)
+            runner = LocalRunner(workers=available_cpus())  # as `groupscan scan` runs it
+            summary = run_scan(engine, data, policy, banks, runner=runner)
             total = time.perf_counter() - started
             started = time.perf_counter()
-            run_scan(engine, data, policy, banks)
+            run_scan(engine, data, policy, banks, runner=runner)
             rescan = time.perf_counter() - started
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             stages = ", ".join(f"{k} {v:.2f}" for k, v in summary.timings.items())

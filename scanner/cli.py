@@ -34,6 +34,7 @@ from scanner.pipeline import ScanSummary, close_abandoned_runs, run_scan, scan_r
 from scanner.policy import Policy, PolicyError, load_policy
 from scanner.runner import LocalRunner, SignalRunner
 from scanner.signals.hashbank import HashBank, HashBankError, read_bank
+from scanner.signals.icon_pool import available_cpus
 from scanner.signals.lexicon import Lexicon, LexiconError, load_lexicon
 from scanner.signals.pdq import IconError, hash_icon_file
 from scanner.signals.text_model import load_text_model
@@ -222,7 +223,7 @@ def scan(
     runner: SignalRunner | None = None
     try:
         runner = (ray_runner(policy, lexicon, address=ray_address, workers=ray_workers) if engine_name == "ray"
-                  else LocalRunner(workers=workers))
+                  else LocalRunner(workers=workers or available_cpus()))
     except RayUnavailable as error:
         _fail(str(error))
     if source == "file":
@@ -490,7 +491,7 @@ def evaluate(
     with tempfile.TemporaryDirectory(prefix="groupscan-eval-") as tmp:
         engine = open_database(str(Path(tmp) / "eval.db"))
         try:
-            run_scan(engine, path, policy, banks, lexicon)
+            run_scan(engine, path, policy, banks, lexicon, runner=LocalRunner(workers=available_cpus()))
         except SourceError as error:
             _fail(str(error))
         all_clusters = cluster_dicts(engine)

@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 
 from scanner.schema import GroupSnapshot
 from scanner.signals.base import ScanContext, Signal, SignalResult
-from scanner.signals.icon_pool import MIN_POOL_ICONS, available_cpus
+from scanner.signals.icon_pool import MIN_POOL_ICONS
 
 Progress = Callable[[str, int, int], None]
 
@@ -42,15 +42,16 @@ class Prefetching(Protocol):
 class LocalRunner:
     """Batches in this process: models see ``batch_size`` snapshots at a time (batched inference).
 
-    ``workers``: processes that hash icons ahead of the batches (``scanner.signals.icon_pool``), by default one
-    per CPU; 1 hashes them in this process. Results are the same either way."""
+    ``workers``: processes that hash icons ahead of the batches (``scanner.signals.icon_pool``); 1, the default,
+    hashes them in this process. Results are the same either way. A library call starts no process unless asked:
+    the worker processes are spawned, and a spawned process runs the calling script's top level again unless the
+    script keeps it under ``if __name__ == "__main__":``. ``groupscan scan`` asks for one per CPU."""
 
     name = "local"
 
-    def __init__(self, batch_size: int = 512, workers: int | None = None,
-                 min_pool_icons: int = MIN_POOL_ICONS) -> None:
+    def __init__(self, batch_size: int = 512, workers: int = 1, min_pool_icons: int = MIN_POOL_ICONS) -> None:
         self.batch_size = batch_size
-        self.workers = available_cpus() if workers is None else workers
+        self.workers = workers
         self.min_pool_icons = min_pool_icons
         # Icons the last run handed to worker processes (0: all hashed here), for benchmarks and tests.
         self.pooled_icons = 0

@@ -103,3 +103,14 @@ def test_a_failed_run_leaves_no_worker_behind(folder) -> None:
         runner.run(snapshots(), [icon_signal(), Failing()], ScanContext(folder))
     assert runner.pooled_icons == ICONS
     assert {p.pid for p in multiprocessing.active_children()} <= before
+
+
+def test_cli_refuses_fewer_than_one_worker(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    sample = Path(__file__).resolve().parents[1] / "sample_groups"
+    done = CliRunner().invoke(app, ["scan", str(sample), "--workers", "0", "--db", str(tmp_path / "t.db")])
+    assert done.exit_code == 2 and "--workers must be at least 1" in done.output
+    assert not (tmp_path / "t.db").exists()  # refused before the database was made
