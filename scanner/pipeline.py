@@ -32,13 +32,14 @@ from scanner.review import audit
 from scanner.review.cases import sync_cases
 from scanner.review.decisions import confirmed_groups
 from scanner.review.tx import write
-from scanner.runner import SignalRunner
+from scanner.runner import LocalRunner, SignalRunner
 from scanner.scancache import ScanCache
 from scanner.schema import GroupSnapshot, Located, Rejected, utc_iso
 from scanner.scope import Scope, bank_fingerprint, changed_decisions
 from scanner.signals.base import ScanContext, SignalResult
 from scanner.signals.hashbank import HashBank
 from scanner.signals.icon import IconSignal
+from scanner.signals.icon_pool import HashLimits, IconFeed
 from scanner.signals.lexicon import Lexicon
 from scanner.sources import resolve
 from scanner.store.models import (
@@ -628,6 +629,13 @@ def scan_records(
     if on_started:
         on_started(scan_id)
     summary = ScanSummary(scan_id=scan_id, source=source_name)
+    cache_file = scancache.cache_path(cache_dir, engine.url.render_as_string()) if cache_dir else None
+    # A scan with nothing cached hashes every icon: start while the records are read (scanner.signals.icon_pool).
+    feed: IconFeed | None = None
+    if (isinstance(runner, LocalRunner) and runner.workers > 1 and policy.signals.icon.enabled
+            and (cache_file is None or not cache_file.exists())):
+        feed = IconFeed(Path(data_root), HashLimits.of(policy.signals.icon), runner.workers, runner.min_pool_icons)
+        records = feed.tap(records)
     # No cyclic garbage collection during the scan: it allocates millions of long-lived objects (states, results,
     # scores), and the collector walked all of them again and again (at 100,000 groups it took half of the graph
     # stage and most of the cache's load and save). Reference counting still frees what a stage drops; the
@@ -642,7 +650,10 @@ def scan_records(
         confirmed = confirmed_groups(engine)
         signals = default_signals(policy, lexicon, confirmed)
         started = time.perf_counter()
-        cache_file = scancache.cache_path(cache_dir, engine.url.render_as_string()) if cache_dir else None
+        if feed is not None and feed.prefetch is not None:
+            for signal in signals:
+                if isinstance(signal, IconSignal):
+                    signal.adopt(feed.prefetch)
         key = f"{policy_fingerprint(policy)}|{scancache.signal_key(signals)}"
         cache = scancache.load(cache_file, key) if cache_file else None
         extent = snapshot_extent(engine)
@@ -718,6 +729,8 @@ def scan_records(
         _finish(engine, summary, "failed", f"{type(error).__name__}: {error}")
         raise
     finally:
+        if feed is not None:
+            feed.close()  # the runner has closed it after the signals; here too if the scan failed before them
         if collecting:
             gc.enable()
     return summary

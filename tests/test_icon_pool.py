@@ -73,7 +73,10 @@ def test_a_broken_pool_hashes_its_chunks_here(folder) -> None:
     paths = {i: folder / "icons" / f"i{i}.png" for i in range(ICONS)}
     expected = hash_files([str(p) for p in paths.values()], limits)
     before = {p.pid for p in multiprocessing.active_children()}
-    prefetch = IconPrefetch(paths, limits, workers=2, chunk=8)
+    prefetch: IconPrefetch[int] = IconPrefetch(limits, workers=2, chunk=8)
+    for key, path in paths.items():
+        prefetch.add(key, path)
+    prefetch.flush()
     workers = [p for p in multiprocessing.active_children() if p.pid not in before]
     assert workers
     for process in workers:
@@ -114,3 +117,49 @@ def test_cli_refuses_fewer_than_one_worker(tmp_path) -> None:
     done = CliRunner().invoke(app, ["scan", str(sample), "--workers", "0", "--db", str(tmp_path / "t.db")])
     assert done.exit_code == 2 and "--workers must be at least 1" in done.output
     assert not (tmp_path / "t.db").exists()  # refused before the database was made
+
+
+def test_a_cold_scan_hashes_icons_while_it_reads(folder, tmp_path, monkeypatch) -> None:
+    from sqlmodel import Session, select
+
+    from scanner.pipeline import run_scan
+    from scanner.store.db import open_database
+    from scanner.store.models import IconThumbnail
+    from scanner.store.queries import group_dicts
+    from tests.conftest import write_jsonl
+
+    records = [snapshot(f"g{i}", icon={"path": f"icons/i{i % ICONS}.png"}) for i in range(2 * ICONS)]
+    # An earlier snapshot of g0 with another icon (hashed while reading, then replaced), and a bad line.
+    records.insert(0, snapshot("g0", observed_at="2026-08-01T10:00:00Z", icon={"path": "icons/i99.png"}))
+    records.append("{not json")
+    data = write_jsonl(folder / "groups.jsonl", records)
+    adopted: list[int] = []
+    original = IconSignal.adopt
+
+    def spy(self, prefetch):
+        adopted.append(prefetch.added)
+        original(self, prefetch)
+
+    monkeypatch.setattr(IconSignal, "adopt", spy)
+
+    def scan(name: str, workers: int):
+        engine = open_database(str(tmp_path / f"{name}.db"))
+        runner = LocalRunner(workers=workers, min_pool_icons=10)
+        run_scan(engine, data, load_policy(None), runner=runner, cache_dir=tmp_path / f"{name}-cache")
+        return engine, runner
+
+    here, _ = scan("here", 1)
+    assert adopted == []
+    pooled, runner = scan("pooled", 2)
+    assert adopted == [ICONS]  # every file was with the pool before the signals began
+    assert runner.pooled_icons == ICONS
+    assert group_dicts(pooled) == group_dicts(here)
+
+    def thumbnails(engine):
+        with Session(engine) as session:
+            return sorted((t.icon_sha256, t.png) for t in session.exec(select(IconThumbnail)))
+
+    assert thumbnails(pooled) == thumbnails(here) and len(thumbnails(here)) == ICONS - 6
+    # With a cache, a rescan reads before it knows which groups changed: nothing is hashed while reading.
+    run_scan(pooled, data, load_policy(None), runner=runner, cache_dir=tmp_path / "pooled-cache")
+    assert adopted == [ICONS]

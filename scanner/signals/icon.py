@@ -19,10 +19,8 @@ from scanner.reasons import Reason
 from scanner.schema import GroupSnapshot
 from scanner.signals.base import ScanContext, SignalResult
 from scanner.signals.icon_classifier import IconClassifier, load_classifier
-from scanner.signals.icon_pool import MIN_POOL_ICONS, HashLimits, IconPrefetch
+from scanner.signals.icon_pool import MIN_POOL_ICONS, HashLimits, IconKey, IconPrefetch, icon_key
 from scanner.signals.pdq import IconError, IconHash, hash_icon_file, load_rgb
-
-IconKey = tuple[Path, int, int]
 
 
 def _icon_paths(snapshots: Sequence[GroupSnapshot], context: ScanContext) -> Iterator[Path]:
@@ -56,21 +54,13 @@ class IconSignal:
     def preload(self, classified: dict[str, dict[str, float]]) -> None:
         self._classified.update(classified)
 
-    @staticmethod
-    def _key(path: Path) -> IconKey | IconError:
-        try:
-            stat = path.stat()
-        except OSError as error:
-            return IconError(f"icon file unreadable: {error.strerror}")
-        return (path, stat.st_size, stat.st_mtime_ns)
-
     def _keep(self, key: IconKey, found: IconHash | IconError) -> None:
         if isinstance(found, IconHash):
             self.thumbnails[found.sha256] = found.thumbnail
         self._cache[key] = found
 
     def _hash(self, path: Path) -> IconHash | IconError:
-        key = self._key(path)
+        key = icon_key(path)
         if isinstance(key, IconError):
             return key
         if key not in self._cache:
@@ -89,21 +79,30 @@ class IconSignal:
                  min_icons: int = MIN_POOL_ICONS) -> int:
         """Start hashing, in ``workers`` processes, the icons of ``snapshots`` not hashed yet
         (``scanner.signals.icon_pool``); ``score`` collects them as its batches reach them. Does nothing for
-        fewer than ``min_icons`` icons or one worker. Returns how many icons the pool took."""
-        self.close()
-        if workers < 2:
+        fewer than ``min_icons`` icons or one worker, unless a prefetch was adopted (it takes the icons it lacks).
+        Returns how many icons the pool took."""
+        adopted = self._prefetch
+        if adopted is None and workers < 2:
             return 0
         items: dict[IconKey, Path] = {}
         for path in _icon_paths(snapshots, context):
-            key = self._key(path)
+            key = icon_key(path)
             if not isinstance(key, IconError) and key not in self._cache:
                 items[key] = path
-        if len(items) < max(1, min_icons):
+        if adopted is None and len(items) < max(1, min_icons):
             return 0
-        limits = HashLimits(self.policy.max_image_bytes, self.policy.max_image_pixels, self.policy.thumbnail_size,
-                            self.policy.thumbnail_blur)
-        self._prefetch = IconPrefetch(items, limits, workers)
-        return len(items)
+        prefetch = adopted or IconPrefetch(HashLimits.of(self.policy), workers)
+        for key, path in items.items():
+            prefetch.add(key, path)
+        prefetch.flush()
+        self._prefetch = prefetch
+        return prefetch.added
+
+    def adopt(self, prefetch: IconPrefetch[IconKey]) -> None:
+        """Collect icons from a prefetch started before this signal existed (``IconFeed``, while a cold scan
+        reads its records)."""
+        self.close()
+        self._prefetch = prefetch
 
     def close(self) -> None:
         """Stop a prefetch: what it has not hashed yet is hashed here if still needed."""
