@@ -19,8 +19,8 @@ from scanner.reasons import Reason
 from scanner.schema import GroupSnapshot
 from scanner.signals.base import ScanContext, SignalResult
 from scanner.signals.icon_classifier import IconClassifier, load_classifier
-from scanner.signals.icon_pool import MIN_POOL_ICONS, HashLimits, IconKey, IconPrefetch, icon_key
-from scanner.signals.pdq import IconError, IconHash, hash_icon_file, load_rgb
+from scanner.signals.icon_pool import MIN_POOL_ICONS, HashLimits, IconKey, IconPrefetch, hash_one, icon_key
+from scanner.signals.pdq import IconError, IconHash, load_rgb
 
 
 def _icon_paths(snapshots: Sequence[GroupSnapshot], context: ScanContext) -> Iterator[Path]:
@@ -68,11 +68,7 @@ class IconSignal:
                 for done, found in self._prefetch.take(key).items():
                     self._keep(done, found)
             else:
-                try:
-                    self._keep(key, hash_icon_file(path, self.policy.max_image_bytes, self.policy.max_image_pixels,
-                                                   self.policy.thumbnail_size, self.policy.thumbnail_blur))
-                except IconError as error:
-                    self._keep(key, error)
+                self._keep(key, hash_one(path, HashLimits.of(self.policy)))
         return self._cache[key]
 
     def prefetch(self, snapshots: Sequence[GroupSnapshot], context: ScanContext, workers: int,

@@ -66,13 +66,11 @@ class HashLimits:
 
 def hash_files(paths: Sequence[str], limits: HashLimits) -> list[Outcome]:
     """Worker task: each file's hash, or the reason it cannot be hashed."""
-    outcomes: list[Outcome] = []
-    for path in paths:
-        outcomes.append(_hash_one(Path(path), limits))
-    return outcomes
+    return [hash_one(Path(path), limits) for path in paths]
 
 
-def _hash_one(path: Path, limits: HashLimits) -> Outcome:
+def hash_one(path: Path, limits: HashLimits) -> Outcome:
+    """One file's hash, or the reason it cannot be hashed: the same in a worker and in the scanning process."""
     try:
         return hash_icon_file(path, limits.max_bytes, limits.max_pixels, limits.thumbnail_size,
                               limits.thumbnail_blur)
@@ -138,7 +136,7 @@ class IconPrefetch(Generic[K]):
             outcomes = future.result()
         except BrokenProcessPool:
             self.broken = True
-            outcomes = [_hash_one(self._paths[k], self.limits) for k in keys]
+            outcomes = [hash_one(self._paths[k], self.limits) for k in keys]
         for k in keys:
             del self._chunk_of[k], self._paths[k]
         return dict(zip(keys, outcomes, strict=True))
