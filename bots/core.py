@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from scanner.escalation.policylist import build_rules
+from scanner.escalation.policylist import EVENT_TYPE, build_rules
 from scanner.pipeline import ScanSummary, scan_records
 from scanner.policy import Policy
 from scanner.review import audit
@@ -217,19 +217,30 @@ class BotCore:
         write(self.engine, act)
 
     def rules_to_publish(self, room: str, takedown: bool = False, hashed: bool = False) -> list[dict]:
-        """Policy rules not yet published to ``room`` in their current form."""
+        """Policy rules not yet published to ``room`` in their current form. Rules this bot published under the
+        old ``groupscan:`` state keys come back with empty content, which removes a policy rule (MSC2313), since
+        their rules are now published under matrix-protection-suite's state keys."""
         published = self.get_state(f"rules:{room}")
-        return [rule for rule in build_rules(self.engine, takedown, hashed)
-                if published.get(rule["state_key"]) != _digest(rule)]
+        current = build_rules(self.engine, takedown, hashed)
+        keys = {rule["state_key"] for rule in current}
+        retired = [{"type": EVENT_TYPE, "state_key": key, "content": {}} for key in sorted(published)
+                   if key.startswith(LEGACY_STATE_KEY) and key not in keys]
+        return retired + [rule for rule in current if published.get(rule["state_key"]) != _digest(rule)]
 
     def mark_published(self, room: str, rules: Sequence[dict]) -> None:
         published = self.get_state(f"rules:{room}")
-        published.update({rule["state_key"]: _digest(rule) for rule in rules})
+        published.update({rule["state_key"]: _digest(rule) for rule in rules if rule["content"]})
+        for rule in rules:
+            if not rule["content"]:
+                published.pop(rule["state_key"], None)
         self.put_state(f"rules:{room}", published)
         if rules:
             write(self.engine, lambda session: audit.append(
                 session, f"bot:{self.channel}"[:64], "policy_rules_published", room,
                 {"rules": len(rules), "state_keys": [r["state_key"] for r in rules][:50]}))
+
+# The state keys of rules published before they followed matrix-protection-suite's convention.
+LEGACY_STATE_KEY = "groupscan:"
 
 
 def _digest(rule: dict) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -33,7 +35,8 @@ def matrix_ring(tmp_path):
         targets = [(i + 1) % 8, (i + 3) % 8]
         records.append(snapshot(
             f"mx:!ring{i}:example.org", platform="matrix", name="t33n xxx new link" if i < 4 else f"room {i}",
-            own_invite_links=[f"https://matrix.to/#/#ring{i}:example.org"], admins=["mx:user:@boss:example.org"],
+            own_invite_links=[f"https://matrix.to/#/#ring{i}:{'Example.ORG' if i == 1 else 'example.org'}"],
+            admins=["mx:user:@boss:example.org"],
             posted_invite_links=[{"url": f"https://matrix.to/#/#ring{t}:example.org"} for t in targets]))
     data = tmp_path / "mx"
     data.mkdir()
@@ -52,17 +55,31 @@ def test_policy_list_rules_for_confirmed_matrix_rooms(tmp_path):
     rules = policy_rules(engine, LEAD)
     entities = {r["content"]["entity"] for r in rules}
     assert {f"!ring{i}:example.org" for i in range(8)} <= entities
-    assert {f"#ring{i}:example.org" for i in range(8)} <= entities and len(rules) == 16
+    # Aliases as advertised: the ring advertises #ring1 on "Example.ORG", and the rule keeps that case.
+    assert {f"#ring{i}:example.org" for i in range(8) if i != 1} | {"#ring1:Example.ORG"} <= entities
+    assert len(rules) == 16
     assert all(r["type"] == "m.policy.rule.room" and r["content"]["recommendation"] == BAN for r in rules)
-    assert "child safety" in rules[0]["content"]["reason"]
+    assert all("child safety" in r["content"]["reason"] for r in rules)
+    # matrix-protection-suite's state keys: padded base64 of SHA-256(entity + recommendation).
+    ring0 = next(r for r in rules if r["content"]["entity"] == "!ring0:example.org")
+    assert ring0["state_key"] == base64.b64encode(hashlib.sha256(b"!ring0:example.orgm.ban").digest()).decode()
     hashed = policy_rules(engine, LEAD, takedown=True, hashed=True)
     assert all("entity" not in r["content"] and r["content"]["recommendation"] == TAKEDOWN for r in hashed)
+    assert all("reason" not in r["content"] for r in hashed)  # MSC4204: a takedown carries no reason
     assert {r["content"][HASHES_KEY]["sha256"] for r in hashed} == {entity_hash(e) for e in entities}
-    assert [r["state_key"] for r in hashed] == [r["state_key"] for r in rules]  # same rule, replaced in place
-    assert entity_hash("!ring0:example.org").endswith(("=",)) is False
+    # MSC4205's example: padded standard base64 (44 characters ending in "=").
+    assert all(len(r["content"][HASHES_KEY]["sha256"]) == 44 for r in hashed)
+    assert entity_hash("!ring0:example.org") == base64.b64encode(
+        hashlib.sha256(b"!ring0:example.org").digest()).decode()
+    assert entity_hash("!ring0:example.org").endswith("=")
+    # A takedown rule for an entity has the key Draupnir's takedownEntity gives it, hashed or not.
+    plain_takedown = policy_rules(engine, LEAD, takedown=True)
+    assert [r["state_key"] for r in hashed] == [r["state_key"] for r in plain_takedown]
+    assert not {r["state_key"] for r in hashed} & {r["state_key"] for r in rules}
     with pytest.raises(PermissionDenied):
         policy_rules(engine, MOD)
     assert audit.events(engine, action="policy_list_exported")[0]["details"]["rules"] == 16
+    assert len(audit.events(engine, action="policy_list_exported")) == 3
 
 
 def test_monthly_report_counts_and_files(scanned, tmp_path):

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from bots.core import BotCore
 from bots.matrix import MatrixBot, MatrixBotConfig
+from scanner.escalation.policylist import state_key
 from scanner.pipeline import run_scan
 from scanner.policy import default_policy
 from scanner.review.decisions import claim, decide
@@ -133,6 +134,12 @@ def test_the_bot_finds_the_ring_alerts_once_and_survives_a_restart(synapse: Syna
     config = MatrixBotConfig(homeserver=synapse.base_url, user_id=bot_user.user_id, moderators_room=mod_room,
                              policy_room=policy_room, admin_api=True, sync_timeout_ms=1000,
                              scan_interval_seconds=3600)
+    # A rule an older version of the bot published under its own "groupscan:" state key: it is removed (emptied)
+    # once the bot publishes the same rooms under matrix-protection-suite's keys.
+    legacy = "groupscan:0123456789abcdef0123456789abcdef"
+    synapse.request("PUT", f"/_matrix/client/v3/rooms/{q(policy_room)}/state/m.policy.rule.room/{q(legacy)}",
+                    token=mod.access_token, body={"entity": "#ring0:localhost", "recommendation": "m.ban"})
+    core.put_state(f"rules:{policy_room}", {legacy: "published by an older version"})
     running = Running(MatrixBot(config, core, token=bot_user.access_token))
     try:
         def alerts() -> list[str]:
@@ -181,10 +188,14 @@ def test_the_bot_finds_the_ring_alerts_once_and_survives_a_restart(synapse: Syna
                                     token=mod.access_token)
             return [e for e in state if e["type"] == "m.policy.rule.room"]
 
-        wait_for(lambda: len(rules()) >= 12, what="policy rules in the policy room")
-        entities = {e["content"]["entity"] for e in rules()}
+        wait_for(lambda: len([e for e in rules() if e["content"]]) >= 12, what="policy rules in the policy room")
+        live = [e for e in rules() if e["content"]]
+        entities = {e["content"]["entity"] for e in live}
         assert set(ring) <= entities and {f"#ring{i}:localhost" for i in range(6)} <= entities
-        assert {e["content"]["recommendation"] for e in rules()} == {"m.ban"}
+        assert {e["content"]["recommendation"] for e in live} == {"m.ban"}
+        assert all(e["state_key"] == state_key(e["content"]["entity"], "m.ban") for e in live)
+        assert next(e for e in rules() if e["state_key"] == legacy)["content"] == {}
+        assert legacy not in core.get_state(f"rules:{policy_room}")
     finally:
         running.close()
 

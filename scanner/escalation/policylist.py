@@ -1,11 +1,20 @@
 """Matrix policy lists: violating groups on Matrix as ``m.policy.rule.room`` state events (MSC2313), which
 Draupnir, Mjolnir and Meowlnir read from a policy room and enforce.
 
-- ``entity`` is the room id (from a ``mx:!room:server`` group id) and each canonical alias the group advertised;
-  ``recommendation`` is ``m.ban``, or ``org.matrix.msc4204.takedown`` with ``takedown=True`` (MSC4204);
-- ``hashed=True`` leaves the entity out and publishes ``org.matrix.msc4205.hashes: {"sha256": ...}`` (MSC4205:
-  unpadded base64 of the SHA-256 of the entity), so a public list does not advertise where abuse lives;
-- the ``state_key`` is derived from the entity's hash, so re-exporting replaces rules instead of adding copies.
+- one rule per entity: the room id (from a ``mx:!room`` group id, or a ``matrix.to/#/!room`` link of its own),
+  and each alias the group advertised, exactly as advertised (the server name keeps its case: a consumer compares
+  aliases as strings). Draupnir's room takedown acts on room ids only; the alias rules serve the consumers that
+  resolve or ban aliases;
+- ``recommendation`` is ``m.ban`` (with a ``reason`` a reader of the list can follow), or, with ``takedown=True``,
+  MSC4204's ``org.matrix.msc4204.takedown`` with no ``reason`` (MSC4204: a takedown SHOULD NOT carry one, and on
+  a hashed rule it would tell what the hidden entity is);
+- ``hashed=True`` leaves the entity out and publishes ``org.matrix.msc4205.hashes: {"sha256": ...}``: standard
+  base64 *with* its ``=`` padding of the SHA-256 of the entity, the form MSC4205's example, Draupnir's
+  ``takedownEntity`` and its hash store use (unpadded hashes match nothing there);
+- the ``state_key`` follows matrix-protection-suite's convention, padded base64 of SHA-256 over
+  ``entity + recommendation`` (``StandardPolicyRoomEditor.createPolicy``/``takedownEntity``), hashed or not, so a
+  re-export replaces the rule Draupnir's own ``ban``/``takedown`` command made for the same room instead of adding
+  a second one. ``tests/draupnir/`` checks all of this with the library Draupnir runs.
 Publishing the events into a room is the Matrix bot's job; this module only builds them.
 """
 
@@ -13,7 +22,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
+import unicodedata
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -21,7 +33,7 @@ from sqlmodel import Session, col, select
 from scanner.review import audit
 from scanner.review.decisions import confirmed_groups
 from scanner.review.tx import write
-from scanner.signals.links import canonicalize
+from scanner.signals.links import canonicalize, undefang
 from scanner.store.models import Group, Snapshot
 from scanner.users import User, require
 
@@ -31,33 +43,55 @@ TAKEDOWN = "org.matrix.msc4204.takedown"
 HASHES_KEY = "org.matrix.msc4205.hashes"
 
 
+def _b64_sha256(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
 def entity_hash(entity: str) -> str:
-    """MSC4205's form: unpadded standard base64 of SHA-256 over the UTF-8 entity."""
-    return base64.b64encode(hashlib.sha256(entity.encode("utf-8")).digest()).decode("ascii").rstrip("=")
+    """MSC4205's form: standard base64, padded, of SHA-256 over the UTF-8 entity."""
+    return _b64_sha256(entity)
+
+
+def state_key(entity: str, recommendation: str) -> str:
+    """matrix-protection-suite's state key for a rule: padded base64 of SHA-256 over entity + recommendation."""
+    return _b64_sha256(entity + recommendation)
 
 
 def rule_event(entity: str, reason: str, takedown: bool = False, hashed: bool = False) -> dict:
-    digest = entity_hash(entity)
-    content: dict = {"reason": reason, "recommendation": TAKEDOWN if takedown else BAN}
+    recommendation = TAKEDOWN if takedown else BAN
+    content: dict = {"recommendation": recommendation}
+    if not takedown:
+        content["reason"] = reason
     if hashed:
-        content[HASHES_KEY] = {"sha256": digest}
+        content[HASHES_KEY] = {"sha256": entity_hash(entity)}
     else:
         content["entity"] = entity
-    return {"type": EVENT_TYPE, "state_key": f"groupscan:{hashlib.sha256(entity.encode()).hexdigest()[:32]}",
-            "content": content}
+    return {"type": EVENT_TYPE, "state_key": state_key(entity, recommendation), "content": content}
+
+
+def advertised(link: str) -> str | None:
+    """The Matrix room id or alias a link points to, spelled as the link spells it. ``canonicalize`` lower-cases
+    the server name (right for comparing links); a policy rule must carry the alias as advertised."""
+    found = canonicalize(link)
+    if found is None or found.platform != "matrix":
+        return None
+    text = unquote(unicodedata.normalize("NFKC", undefang(link)), errors="replace")
+    # The local part is kept as is by canonicalize; find the server name in its own case.
+    match = re.search(re.escape(found.code[1:]) + r"(?![A-Za-z0-9.\-])", text, flags=re.IGNORECASE)
+    return found.code[0] + match.group(0) if match else found.code
 
 
 def matrix_entities(group_id: str, own_links: list[str]) -> list[str]:
-    """The room id behind a Matrix group id, and the aliases among its own invite links. Room version 12 ids have
-    no ``:server`` part, so any ``!`` id is accepted."""
+    """The room id behind a Matrix group id, and the room ids and aliases among its own invite links, as
+    advertised. Room version 12 ids have no ``:server`` part, so any ``!`` id is accepted."""
     entities = []
     room = group_id.removeprefix("mx:")
-    if room.startswith("!") and len(room) > 1:
+    if room[:1] in ("!", "#") and len(room) > 1:
         entities.append(room)
     for link in own_links:
-        found = canonicalize(link)
-        if found and found.platform == "matrix" and found.code not in entities:
-            entities.append(found.code)
+        found = advertised(link)
+        if found and found not in entities:
+            entities.append(found)
     return entities
 
 
