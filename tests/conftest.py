@@ -23,6 +23,20 @@ SAMPLE = ROOT / "sample_groups"
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
 SWITCH = ROOT / "tests" / "pgswitch"
 DATABASE_VARIABLE = "GROUPSCAN_TEST_DATABASE"
+# A skip whose reason starts with this is a real server or client missing (Synapse, PostgreSQL, Chromium, Node and
+# Draupnir's library): with CI=true or GROUPSCAN_REQUIRE_SERVERS=1 it fails the test instead.
+MISSING_SERVER = "missing server: "
+REQUIRE_VARIABLE = "GROUPSCAN_REQUIRE_SERVERS"
+
+
+def missing_server(what: str) -> str:
+    """The skip reason for a test whose real server is not installed (see ``MISSING_SERVER``)."""
+    return MISSING_SERVER + what
+
+
+def servers_required() -> bool:
+    return (os.environ.get(REQUIRE_VARIABLE, "").strip() not in ("", "0")
+            or os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"))
 
 
 def on_postgres() -> bool:
@@ -53,6 +67,20 @@ def pytest_collection_modifyitems(config, items) -> None:
         if marker is not None:
             why = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "SQLite only")
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A skip for a missing server fails the test where servers are required (CI): the README's test command
+    installs them (scripts/bootstrap-test-servers), so a skip there means a test that matters did not run."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail") and servers_required():
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if MISSING_SERVER in reason:
+            report.outcome = "failed"
+            report.longrepr = (f"{reason}\n{REQUIRE_VARIABLE} or CI is set: a test skipped for a missing server "
+                               "fails (scripts/bootstrap-test-servers installs them)")
 
 
 def pytest_report_header(config) -> str:
@@ -153,7 +181,8 @@ def synapse(tmp_path_factory):
     from tests.matrix_server import SYNAPSE_PYTHON, SynapseServer, synapse_available
 
     if not synapse_available():
-        pytest.skip(f"{SYNAPSE_PYTHON} does not exist (.ci/run creates .venv-synapse with matrix-synapse)")
+        pytest.skip(missing_server(f"{SYNAPSE_PYTHON} does not exist (scripts/bootstrap-test-servers creates "
+                                   ".venv-synapse with matrix-synapse)"))
     server = SynapseServer(tmp_path_factory.mktemp("synapse"))
     server.start()
     try:
@@ -169,7 +198,8 @@ def postgres():
     from tests.pg_server import PostgresServer, pg_bin
 
     if pg_bin() is None:
-        message = "PostgreSQL server binaries are not installed (.ci/run installs the postgresql package)"
+        message = missing_server("PostgreSQL server binaries are not installed (scripts/bootstrap-test-servers "
+                                 "installs the postgresql package)")
         if on_postgres():
             pytest.fail(message)
         pytest.skip(message)

@@ -21,7 +21,7 @@ from scanner.policy import default_policy
 from scanner.store.db import open_database
 from scanner.store.models import ReviewDecision
 from scanner.users import add_user
-from tests.conftest import with_icons, write_jsonl
+from tests.conftest import missing_server, with_icons, write_jsonl
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "dashboard"
@@ -72,7 +72,8 @@ def server(tmp_path):
         log.close()
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=missing_server(
+    "Debian's chromium is not installed (scripts/bootstrap-test-servers installs it)"))
 def test_sign_in_open_claim_decide_in_a_real_browser(server):
     from playwright.sync_api import expect, sync_playwright
 

@@ -28,10 +28,11 @@ from scanner.review.decisions import claim, decide
 from scanner.store.db import open_database
 from scanner.store.models import Group, Snapshot
 from scanner.users import User
+from tests.conftest import missing_server
 from tests.matrix_server import SYNAPSE_PYTHON, MatrixUser, SynapseServer, synapse_available
 
-pytestmark = pytest.mark.skipif(not synapse_available(), reason=f"{SYNAPSE_PYTHON} does not exist (.ci/run "
-                                                                 "creates .venv-synapse with matrix-synapse)")
+pytestmark = pytest.mark.skipif(not synapse_available(), reason=missing_server(
+    f"{SYNAPSE_PYTHON} does not exist (scripts/bootstrap-test-servers creates .venv-synapse with matrix-synapse)"))
 
 
 def q(room_id: str) -> str:

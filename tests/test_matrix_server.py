@@ -6,12 +6,12 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.conftest import missing_server
 from tests.matrix_server import SYNAPSE_PYTHON, MatrixHTTPError, SynapseServer, synapse_available
 
 pytestmark = pytest.mark.skipif(
     not synapse_available(),
-    reason=f"{SYNAPSE_PYTHON} does not exist (create it: python3 -m venv .venv-synapse && "
-    ".venv-synapse/bin/pip install matrix-synapse==1.163.2)",
+    reason=missing_server(f"{SYNAPSE_PYTHON} does not exist (scripts/bootstrap-test-servers creates it)"),
 )
 
 
