@@ -7,14 +7,13 @@ permissions again, so a page reached by URL still refuses what the role does not
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from dashboard import state
+from scanner.resources import package_path
 from scanner.users import PermissionDenied
 
-HERE = Path(__file__).parent
+HERE = package_path("dashboard")  # the pages are package data (views/*.py)
 
 st.set_page_config(page_title="groupscan review", page_icon=":material/shield:", layout="wide")
 state.banner()

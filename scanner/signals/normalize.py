@@ -37,7 +37,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+
+from scanner.resources import package_path
 
 __all__ = ["OBFUSCATIONS", "NormalizedText", "normalize", "tokens"]
 
@@ -55,7 +56,7 @@ OBFUSCATIONS: tuple[str, ...] = (
     "zero_width",
 )
 
-_EMOJI_FILE = Path(__file__).resolve().parent.parent / "data" / "emoji_words.tsv"
+_EMOJI_FILE = package_path("scanner", "data", "emoji_words.tsv")
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,17 @@ works (``--db`` or ``GROUPSCAN_DATABASE_URL``). The schema is always brought up 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event
 from sqlmodel import create_engine
 
+from scanner.resources import package_path
+
 DEFAULT_DATABASE = "groupscan.db"
 ENV_VARIABLE = "GROUPSCAN_DATABASE_URL"
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = package_path("scanner.store", "migrations")
 
 
 def database_url(explicit: str | None = None) -> str:

@@ -17,10 +17,22 @@ from pathlib import Path
 
 import numpy as np
 
+from scanner.resources import ResourceError, package_path
 from scanner.textmodel.ngrams import char_ids
 
+
+def _shipped_model_dir() -> Path:
+    """The model that ships with groupscan: package data of ``models.text`` (the wheel installs ``models`` beside
+    ``scanner``). An editable install made before ``models`` was a listed package does not map it: then the
+    checkout's own ``models/text``."""
+    try:
+        return package_path("models", "text")
+    except ResourceError:
+        return Path(__file__).resolve().parents[2] / "models" / "text"
+
+
 #: The model that ships with groupscan (rebuilt by ``python -m models.text.build``).
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "text"
+DEFAULT_MODEL_DIR = _shipped_model_dir()
 
 
 class TextModelError(RuntimeError):
