@@ -194,7 +194,7 @@ def synapse(tmp_path_factory):
 @pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server on 127.0.0.1 for the session; skips where the server binaries are missing
-    (.ci/run installs them), unless the whole suite was asked to run on PostgreSQL."""
+    (scripts/bootstrap-test-servers installs them), unless the whole suite was asked to run on PostgreSQL."""
     from tests.pg_server import PostgresServer, pg_bin
 
     if pg_bin() is None:
