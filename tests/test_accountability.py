@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from scanner.cli import app
-from scanner.escalation.policylist import BAN, HASHES_KEY, TAKEDOWN, entity_hash, policy_rules
+from scanner.escalation.policylist import BAN, HASHES_KEY, TAKEDOWN, entity_hash, matrix_entities, policy_rules
 from scanner.escalation.retention import purge
 from scanner.escalation.transparency import MonthError, compute, write_report
 from scanner.pipeline import run_scan
@@ -150,3 +150,15 @@ def test_cli_escalate_needs_a_named_user_and_prints_the_bundle(scanned, tmp_path
     assert result["case_id"] == case_id and len(result["sha256"]) == 64 and "report.json" in result["files"]
     verify = runner.invoke(app, ["audit", "verify", "--db", db, "--json"])
     assert verify.exit_code == 0 and json.loads(verify.output)["intact"]
+
+
+def test_policy_rule_entities_keep_the_alias_as_advertised():
+    assert matrix_entities("mx:!AbC:Example.ORG", [
+        "https://matrix.to/#/#Ring:Example.ORG?via=example.org",
+        "matrix:r/other:Matrix.Example.org",
+        "https://matrix.to/#/%23enc%3AServer.Org",
+        "https://matrix.to/#/#ring:example.org",  # the same alias in another case is another string: its own rule
+        "https://t.me/+notmatrix",
+    ]) == ["!AbC:Example.ORG", "#Ring:Example.ORG", "#other:Matrix.Example.org", "#enc:Server.Org",
+           "#ring:example.org"]
+    assert matrix_entities("mx:!v12roomwithoutserver", []) == ["!v12roomwithoutserver"]
