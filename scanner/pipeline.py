@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, func, insert, update
+from sqlalchemy.exc import OperationalError, StatementError
 from sqlmodel import Session, col, select
 
 from scanner import scancache
@@ -147,16 +148,45 @@ def _store_rejected(session: Session, rejected: Sequence[Rejected], scan_id: int
                                        excerpt=item.excerpt[:400], excerpt_sha256=digest, scan_id=scan_id))
 
 
+def _commit_batch(engine: Engine, batch: list[Located], bad: list[Rejected], summary: ScanSummary) -> tuple[int, int]:
+    """One transaction: the batch's new snapshots, its rejected records, and the run's counts so far (a run
+    killed later still shows what it committed)."""
+    with Session(engine) as session, session.begin():
+        new, known = _store_batch(session, batch, summary.scan_id) if batch else (0, 0)
+        _store_rejected(session, bad, summary.scan_id)
+        session.execute(update(ScanRun).where(col(ScanRun.id) == summary.scan_id).values(
+            records_read=summary.records_read, snapshots_new=summary.snapshots_new + new,
+            snapshots_known=summary.snapshots_known + known, rejected=len(summary.rejected) + len(bad)))
+    return new, known
+
+
 def ingest(engine: Engine, records: Iterable[Located | Rejected], summary: ScanSummary,
            progress: Progress | None = None) -> None:
-    """Store valid snapshots (deduplicated) and quarantine rejected records, committing every ``BATCH``."""
+    """Store valid snapshots (deduplicated) and quarantine rejected records, committing every ``BATCH``.
+    A batch the database refuses is stored again one record at a time: the record it refuses is quarantined
+    with the database's reason, and the rest of the batch is kept."""
     batch: list[Located] = []
     bad: list[Rejected] = []
 
     def flush() -> None:
-        with Session(engine) as session, session.begin():
-            new, known = _store_batch(session, batch, summary.scan_id) if batch else (0, 0)
-            _store_rejected(session, bad, summary.scan_id)
+        try:
+            new, known = _commit_batch(engine, batch, bad, summary)
+        except (StatementError, ValueError, OverflowError) as error:
+            if isinstance(error, OperationalError):  # the database itself (locked, gone), not a record
+                raise
+            for item in batch:
+                try:
+                    one_new, one_known = _commit_batch(engine, [item], [], summary)
+                except (StatementError, ValueError, OverflowError) as refused:
+                    if isinstance(refused, OperationalError):
+                        raise
+                    reason = f"could not be stored: {type(refused).__name__}: {refused}".splitlines()[0]
+                    bad.append(Rejected(item.source, item.line, reason, item.snapshot.group_id[:200]))
+                    continue
+                summary.snapshots_new += one_new
+                summary.snapshots_known += one_known
+            new = known = 0
+            _commit_batch(engine, [], bad, summary)
         summary.snapshots_new += new
         summary.snapshots_known += known
         summary.rejected.extend(bad)

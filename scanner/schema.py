@@ -5,6 +5,13 @@ validated shape. Validation is strict where a mistake would be silent later (unk
 icon paths escaping the data set, oversized names) and lenient where producers differ harmlessly (``"12"`` for a
 member count is accepted as 12).
 
+Input is hostile (issue 23): every value a record can carry is bounded here, before anything downstream
+hashes, stores or prints it. Integers fit 64 bits (SQLite and PostgreSQL refuse more, after all the scoring);
+dates stay within ``MIN_DATE``..``MAX_DATE`` once converted to UTC (``9999-12-31T23:59:59-12:00`` overflows);
+strings are encodable (no lone surrogates, which JSON escapes can carry) and hold no NUL (PostgreSQL refuses
+it); identifiers hold no control characters and are not blank (a whitespace-only id merged unrelated groups);
+booleans and floats are not integers (``"schema": true``, ``member_count: 1.0``).
+
 Icon paths are checked against the data set's folder, given as validation context::
 
     GroupSnapshot.model_validate(obj, context={"root": Path("sample_groups")})
@@ -16,14 +23,18 @@ import hashlib
 import json
 import os
 import re
+import stat
+import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -39,6 +50,14 @@ MAX_DESCRIPTION_BYTES = 64 * 1024
 MAX_ID_LENGTH = 256
 MAX_URL_LENGTH = 2048
 MAX_LIST_ITEMS = 5000
+MAX_CLASSIFIER_LABELS = 64
+MAX_LABEL_LENGTH = 64
+# The largest integer SQLite and PostgreSQL (BIGINT) store.
+MAX_INT64 = 2**63 - 1
+# Dates after conversion to UTC. Far enough inside Python's own limits (years 1..9999) that adding a review
+# deadline or a time window can never overflow, and wide enough for any real observation.
+MIN_DATE = datetime(1900, 1, 1, tzinfo=UTC)
+MAX_DATE = datetime(9000, 1, 1, tzinfo=UTC)
 
 Platform = Literal["whatsapp", "telegram", "matrix", "discord", "signal", "other"]
 
@@ -52,6 +71,62 @@ def _check_utf8_size(value: str, limit: int, what: str) -> str:
     return value
 
 
+def _encodable(value: str) -> str:
+    """Refuse what cannot be stored or hashed as UTF-8: a lone surrogate (a JSON ``\\ud800`` escape) and NUL."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError(f"holds a lone surrogate at character {error.start} (not encodable as UTF-8)") from None
+    if "\x00" in value:
+        raise ValueError(f"holds a NUL character at character {value.index(chr(0))}")
+    return value
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable_id(value: str) -> str:
+    """An identifier (group, admin, link, path): encodable, no control characters, not blank."""
+    _encodable(value)
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(f"holds a control character (U+{ord(found.group()):04X}) at character {found.start()}")
+    if not value.strip() or (not value.isascii()
+                             and all(c.isspace() or unicodedata.category(c) == "Cf" for c in value)):
+        raise ValueError("is blank (only whitespace or invisible characters)")
+    return value
+
+
+def _strict_int(value: object) -> object:
+    """Integers as JSON integers or decimal strings (CSV cells), never booleans or floats: ``true`` is not 1."""
+    if isinstance(value, bool):
+        raise ValueError("must be an integer, not a boolean")
+    if isinstance(value, float):
+        raise ValueError("must be an integer, not a number with a decimal point")
+    if isinstance(value, str) and len(value) > 20:
+        raise ValueError(f"is {len(value)} characters long, not a 64-bit integer")
+    return value
+
+
+def _date_in_range(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError(f"{value.isoformat()} is out of range once converted to UTC") from None
+    if not MIN_DATE <= utc < MAX_DATE:
+        raise ValueError(f"{value.isoformat()} is outside {MIN_DATE.year}..{MAX_DATE.year - 1} (UTC)")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
+Identifier = Annotated[str, AfterValidator(_printable_id)]
+Count = Annotated[int, BeforeValidator(_strict_int), Field(ge=0, le=MAX_INT64)]
+Moment = Annotated[AwareDatetime, AfterValidator(_date_in_range)]
+Score = Annotated[float, Field(strict=True)]  # a number (an integer is taken), never a boolean or a string
+Label = Annotated[str, Field(min_length=1, max_length=MAX_LABEL_LENGTH), AfterValidator(_printable_id)]
+
+
 class _Strict(BaseModel):
     # Unknown fields are an error: a typo ("admin" for "admins") must not silently drop evidence.
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
@@ -60,8 +135,8 @@ class _Strict(BaseModel):
 class PostedLink(_Strict):
     """An invite link this group posted, which points at another group (an edge of the invite graph)."""
 
-    url: str = Field(min_length=1, max_length=MAX_URL_LENGTH)
-    seen_at: AwareDatetime | None = None
+    url: Identifier = Field(min_length=1, max_length=MAX_URL_LENGTH)
+    seen_at: Moment | None = None
 
 
 def _resolve_inside(root: str, relative: str, dirs: dict[str, str] | None) -> tuple[str, str]:
@@ -81,10 +156,27 @@ def _resolve_inside(root: str, relative: str, dirs: dict[str, str] | None) -> tu
     return (os.path.realpath(candidate) if os.path.islink(candidate) else candidate), root_path
 
 
+def _special_kind(path: str) -> str:
+    """What a path is when it is neither a regular file nor missing ("a FIFO", "a directory"...), else "".
+    A missing icon is not the record's fault (the icon signal notes it); a FIFO would hang the hasher and a
+    device would be read without end. One ``stat``, which never blocks (``open`` of a FIFO does)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return ""
+    if stat.S_ISREG(mode):
+        return ""
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
 class Icon(_Strict):
     """The group's icon, as a path relative to the data set. It must stay inside the data set."""
 
-    path: str = Field(min_length=1, max_length=1024)
+    path: Identifier = Field(min_length=1, max_length=1024)
 
     @field_validator("path")
     @classmethod
@@ -92,20 +184,25 @@ class Icon(_Strict):
         posix = PurePosixPath(value.replace("\\", "/"))
         if posix.is_absolute() or ".." in posix.parts or re.match(r"^[A-Za-z]:", value):
             raise ValueError(f"icon path {value!r} escapes the data folder")
+        if str(posix) == ".":
+            raise ValueError(f"icon path {value!r} names the data folder, not a file")
         context = info.context or {}
         root = context.get("root")
         if root is not None:
             resolved, root_path = _resolve_inside(str(root), str(posix), context.get("dirs"))
             if resolved != root_path and not resolved.startswith(root_path.rstrip(os.sep) + os.sep):
                 raise ValueError(f"icon path {value!r} escapes the data folder (through a link)")
+            kind = _special_kind(resolved)
+            if kind:
+                raise ValueError(f"icon path {value!r} is {kind}, not a regular file")
         return str(posix)
 
 
 class IconSignals(_Strict):
     """Icon evidence computed upstream: platforms often run their own classifiers and hashers."""
 
-    pdq: str | None = None
-    classifier: dict[str, float] = Field(default_factory=dict)
+    pdq: str | None = Field(default=None, max_length=128)
+    classifier: dict[Label, Score] = Field(default_factory=dict, max_length=MAX_CLASSIFIER_LABELS)
 
     @field_validator("pdq")
     @classmethod
@@ -129,16 +226,16 @@ class IconSignals(_Strict):
 class GroupSnapshot(_Strict):
     """One observation of one group at ``observed_at``. Several snapshots of a group form its timeline."""
 
-    schema_version: Literal[1] = Field(alias="schema")
+    schema_version: Annotated[Literal[1], BeforeValidator(_strict_int)] = Field(alias="schema")
     platform: Platform
-    group_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
-    observed_at: AwareDatetime
-    name: str = ""
-    description: str = ""
-    member_count: int | None = Field(default=None, ge=0)
-    created_at: AwareDatetime | None = None
-    admins: list[str] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
-    own_invite_links: list[str] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    group_id: Identifier = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    observed_at: Moment
+    name: Text = ""
+    description: Text = ""
+    member_count: Count | None = None
+    created_at: Moment | None = None
+    admins: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    own_invite_links: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     posted_invite_links: list[PostedLink] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     icon: Icon | None = None
     icon_signals: IconSignals | None = None
@@ -218,7 +315,7 @@ def parse_snapshot(obj: object, root: Path | None, dirs: dict[str, str] | None =
     if not isinstance(obj, dict):
         raise ValueError(f"record is a JSON {type(obj).__name__}, not an object")
     version = obj.get("schema")
-    if version not in SUPPORTED_SCHEMA_VERSIONS:
+    if type(version) is not int or version not in SUPPORTED_SCHEMA_VERSIONS:  # true == 1 and 1.0 == 1 in Python
         raise ValueError(
             f"unknown schema version {version!r} (this groupscan reads {sorted(SUPPORTED_SCHEMA_VERSIONS)})"
         )
