@@ -181,7 +181,8 @@ def ingest(engine: Engine, records: Iterable[Located | Rejected], summary: ScanS
                     if isinstance(refused, OperationalError):
                         raise
                     reason = f"could not be stored: {type(refused).__name__}: {refused}".splitlines()[0]
-                    bad.append(Rejected(item.source, item.line, reason, item.snapshot.group_id[:200]))
+                    shown = item.snapshot.group_id[:200].encode("utf-8", "backslashreplace").decode("utf-8")
+                    bad.append(Rejected(item.source, item.line, reason, shown))
                     continue
                 summary.snapshots_new += one_new
                 summary.snapshots_known += one_known

@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import re
-import stat
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +40,8 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+
+from scanner.safefile import kind_of
 
 SCHEMA_VERSION = 1
 SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
@@ -161,16 +162,9 @@ def _special_kind(path: str) -> str:
     A missing icon is not the record's fault (the icon signal notes it); a FIFO would hang the hasher and a
     device would be read without end. One ``stat``, which never blocks (``open`` of a FIFO does)."""
     try:
-        mode = os.stat(path).st_mode
+        return kind_of(os.stat(path).st_mode)
     except (OSError, ValueError):
         return ""
-    if stat.S_ISREG(mode):
-        return ""
-    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return kind
-    return "not a regular file"
 
 
 class Icon(_Strict):

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pdqhash
 from PIL import Image
+
+from scanner.safefile import UnreadableFile, read_bounded
 
 PDQ_BITS = 256
 PDQ_HEX_LENGTH = 64
@@ -86,30 +86,12 @@ def sniff_format(data: bytes) -> str:
 
 
 def read_icon_file(path: Path, max_bytes: int) -> bytes:
-    """The bytes of an icon file, read only if it is a regular file of at most ``max_bytes``: never opens a FIFO
-    (``open`` would wait for a writer), never reads a device without end. Raises ``IconError``."""
+    """The bytes of an icon file, read only if it is a regular file of at most ``max_bytes``
+    (``scanner.safefile``): never waits on a FIFO, never reads a device without end. Raises ``IconError``."""
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise IconError("icon file is not a regular file (a directory, FIFO, device or socket)")
-        if info.st_size > max_bytes:
-            raise IconError(f"icon file is {info.st_size} bytes, over the {max_bytes}-byte limit")
-        # O_NONBLOCK: if the path became a FIFO since the stat, open returns at once instead of waiting.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
-        raise IconError(f"icon file unreadable: {getattr(error, 'strerror', None) or error}") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise IconError("icon file is not a regular file (a directory, FIFO, device or socket)")
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as error:
-        raise IconError(f"icon file unreadable: {error.strerror}") from None
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:
-        raise IconError(f"icon file is over the {max_bytes}-byte limit")
-    return data
+        return read_bounded(path, max_bytes)
+    except UnreadableFile as error:
+        raise IconError(f"icon file {error}") from None
 
 
 def load_rgb(data: bytes, max_pixels: int) -> np.ndarray:
