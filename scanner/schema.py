@@ -23,7 +23,9 @@ import hashlib
 import json
 import os
 import re
+import stat
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -66,7 +68,13 @@ _PDQ_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _check_utf8_size(value: str, limit: int, what: str) -> str:
-    size = len(value.encode("utf-8"))
+    """Bytes within ``limit``, and encodable (``_encodable``: one encode does both)."""
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError as error:
+        raise ValueError(f"holds a lone surrogate at character {error.start} (not encodable as UTF-8)") from None
+    if "\x00" in value:
+        raise ValueError(f"holds a NUL character at character {value.index(chr(0))}")
     if size > limit:
         raise ValueError(f"{what} is {size} bytes, over the {limit}-byte limit")
     return value
@@ -89,6 +97,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 def _printable_id(value: str) -> str:
     """An identifier (group, admin, link, path): encodable, no control characters, not blank."""
+    if value.isascii() and value.isprintable() and value.strip():
+        return value  # the usual id, decided by three C loops
     _encodable(value)
     found = _CONTROL.search(value)
     if found:
@@ -111,16 +121,14 @@ def _strict_int(value: object) -> object:
 
 
 def _date_in_range(value: datetime) -> datetime:
-    try:
-        utc = value.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise ValueError(f"{value.isoformat()} is out of range once converted to UTC") from None
-    if not MIN_DATE <= utc < MAX_DATE:
-        raise ValueError(f"{value.isoformat()} is outside {MIN_DATE.year}..{MAX_DATE.year - 1} (UTC)")
+    # Comparing aware datetimes subtracts their offsets as timedeltas, which never overflows (converting
+    # 9999-12-31T23:59:59-12:00 to UTC does).
+    if not MIN_DATE <= value < MAX_DATE:
+        raise ValueError(f"{value.isoformat()} is out of range: dates must fall within {MIN_DATE.year}.."
+                         f"{MAX_DATE.year - 1} once converted to UTC")
     return value
 
 
-Text = Annotated[str, AfterValidator(_encodable)]
 Identifier = Annotated[str, AfterValidator(_printable_id)]
 Count = Annotated[int, BeforeValidator(_strict_int), Field(ge=0, le=MAX_INT64)]
 Moment = Annotated[AwareDatetime, AfterValidator(_date_in_range)]
@@ -140,13 +148,17 @@ class PostedLink(_Strict):
     seen_at: Moment | None = None
 
 
-def _resolve_inside(root: str, relative: str, dirs: dict[str, str] | None) -> tuple[str, str]:
-    """(real path of ``root``/``relative``, real path of ``root``). ``dirs`` caches the real paths of folders
-    for one read of a source: then a record costs one ``lstat`` (is the file itself a link?) instead of one per
-    path component, which was a fifth of reading a million records. Without it, plain ``os.path.realpath``."""
+def _resolve_inside(root: str, relative: str, dirs: dict[str, str] | None) -> tuple[str, str, str]:
+    """(real path of ``root``/``relative``, real path of ``root``, what the file is if not a regular file or
+    missing: "a FIFO", "a directory"... else ""). ``dirs`` caches the real paths of folders for one read of a
+    source: then a record costs one ``lstat`` (is the file itself a link? what is it?) instead of one per path
+    component, which was a fifth of reading a million records. Without it, plain ``os.path.realpath``.
+    A missing icon is not the record's fault (the icon signal notes it); a FIFO would hang the hasher and a
+    device would be read without end. ``stat`` never blocks (``open`` of a FIFO does)."""
     if dirs is None:
         root_path = os.path.realpath(root)
-        return os.path.realpath(os.path.join(root_path, relative)), root_path
+        resolved = os.path.realpath(os.path.join(root_path, relative))
+        return resolved, root_path, _kind(resolved, os.stat)
     if root not in dirs:
         dirs[root] = os.path.realpath(root)
     root_path = dirs[root]
@@ -154,17 +166,19 @@ def _resolve_inside(root: str, relative: str, dirs: dict[str, str] | None) -> tu
     if parent not in dirs:
         dirs[parent] = os.path.realpath(parent)
     candidate = os.path.join(dirs[parent], name)
-    return (os.path.realpath(candidate) if os.path.islink(candidate) else candidate), root_path
+    kind = _kind(candidate, os.lstat)
+    if kind == "a symbolic link":
+        candidate = os.path.realpath(candidate)
+        kind = _kind(candidate, os.stat)
+    return candidate, root_path, kind
 
 
-def _special_kind(path: str) -> str:
-    """What a path is when it is neither a regular file nor missing ("a FIFO", "a directory"...), else "".
-    A missing icon is not the record's fault (the icon signal notes it); a FIFO would hang the hasher and a
-    device would be read without end. One ``stat``, which never blocks (``open`` of a FIFO does)."""
+def _kind(path: str, stat_call: Callable[[str], os.stat_result]) -> str:
     try:
-        return kind_of(os.stat(path).st_mode)
-    except (OSError, ValueError):
+        mode = stat_call(path).st_mode
+    except (OSError, ValueError):  # missing, or a NUL in the path
         return ""
+    return "a symbolic link" if stat.S_ISLNK(mode) else kind_of(mode)
 
 
 class Icon(_Strict):
@@ -183,10 +197,9 @@ class Icon(_Strict):
         context = info.context or {}
         root = context.get("root")
         if root is not None:
-            resolved, root_path = _resolve_inside(str(root), str(posix), context.get("dirs"))
+            resolved, root_path, kind = _resolve_inside(str(root), str(posix), context.get("dirs"))
             if resolved != root_path and not resolved.startswith(root_path.rstrip(os.sep) + os.sep):
                 raise ValueError(f"icon path {value!r} escapes the data folder (through a link)")
-            kind = _special_kind(resolved)
             if kind:
                 raise ValueError(f"icon path {value!r} is {kind}, not a regular file")
         return str(posix)
@@ -224,8 +237,8 @@ class GroupSnapshot(_Strict):
     platform: Platform
     group_id: Identifier = Field(min_length=1, max_length=MAX_ID_LENGTH)
     observed_at: Moment
-    name: Text = ""
-    description: Text = ""
+    name: str = ""  # bounded, encodable and without NUL: ``_check_utf8_size``
+    description: str = ""
     member_count: Count | None = None
     created_at: Moment | None = None
     admins: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
