@@ -137,8 +137,14 @@ def _store_batch(session: Session, batch: list[Located], scan_id: int) -> tuple[
     return len(rows), len(batch) - len(rows)
 
 
+def _utf8(text: str) -> str:
+    """``text`` storable as UTF-8: a lone surrogate from a hostile record shown as ``\\udc80``."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _store_rejected(session: Session, rejected: Sequence[Rejected], scan_id: int) -> None:
     for item in rejected:
+        item = Rejected(item.source, item.line, _utf8(item.reason), _utf8(item.excerpt))
         digest = hashlib.sha256(item.excerpt.encode("utf-8")).hexdigest()
         exists = session.exec(select(RejectedRecord.id).where(
             RejectedRecord.source == item.source, RejectedRecord.line == item.line,
@@ -181,8 +187,7 @@ def ingest(engine: Engine, records: Iterable[Located | Rejected], summary: ScanS
                     if isinstance(refused, OperationalError):
                         raise
                     reason = f"could not be stored: {type(refused).__name__}: {refused}".splitlines()[0]
-                    shown = item.snapshot.group_id[:200].encode("utf-8", "backslashreplace").decode("utf-8")
-                    bad.append(Rejected(item.source, item.line, reason, shown))
+                    bad.append(Rejected(item.source, item.line, reason, item.snapshot.group_id[:200]))
                     continue
                 summary.snapshots_new += one_new
                 summary.snapshots_known += one_known

@@ -306,7 +306,8 @@ def describe_validation_error(error: ValidationError) -> str:
     """A one-line reason from a pydantic error: the first few problems, each with its field path."""
     parts = []
     for item in error.errors()[:3]:
-        where = ".".join(str(p) for p in item["loc"]) or "record"
+        # A key of the record can hold a lone surrogate: shown escaped, or the reason could not be stored.
+        where = ".".join(str(p) for p in item["loc"]).encode("utf-8", "backslashreplace").decode() or "record"
         message = item["msg"].removeprefix("Value error, ")
         parts.append(f"{where}: {message}")
     more = len(error.errors()) - 3

@@ -9,7 +9,8 @@ The header is checked: a missing required column, an unknown one (``admin`` for 
 admins) or a duplicated one refuses the file with a reason. Rows are read as JSON Lines are: strict UTF-8,
 bounded, each failure a rejected record. A row whose quoted field is never closed swallows the rows after it
 into one cell; when such a record comes out with the wrong number of cells, only its first line is rejected and
-reading resumes on its second line, so one bad quote costs one record.
+reading resumes on its second line, so one bad quote costs one record (the reader is strict about quotes, so
+such a record fails rather than coming out with rows swallowed into a cell).
 """
 
 from __future__ import annotations
@@ -144,7 +145,10 @@ class CsvSource:
         dirs: dict[str, str] = {}  # folders' real paths, for this read only (icon path checks)
         with location.open("rb") as handle:
             lines = _Lines(handle)
-            reader = csv.reader(lines)
+            # strict: a closing quote must be followed by a comma or the end of the line, and the file must not
+            # end inside quotes. An unclosed quote then fails at the next row's quote instead of swallowing rows
+            # until the cell count happens to match the header.
+            reader = csv.reader(lines, strict=True)
             header: list[str] | None = None
             while True:
                 lines.start()
@@ -158,6 +162,9 @@ class CsvSource:
                     if header is None:
                         yield Rejected(source, number, f"CSV header unreadable: {reason}", excerpt(text))
                         return
+                    if len(lines.record) > 1:
+                        reason += (f"; the record ran from line {number} to {lines.record[-1][0]} (an unclosed "
+                                   "quote?): reading again from the next line")
                     yield Rejected(source, number, reason, excerpt(text))
                     lines.resume()
                     continue
