@@ -7,7 +7,7 @@ member count is accepted as 12).
 
 Input is hostile (issue 23): every value a record can carry is bounded here, before anything downstream
 hashes, stores or prints it. Integers fit 64 bits (SQLite and PostgreSQL refuse more, after all the scoring);
-dates stay within ``MIN_DATE``..``MAX_DATE`` once converted to UTC (``9999-12-31T23:59:59-12:00`` overflows);
+dates stay within ``MIN_DATE``..``MAX_DATE`` once converted to UTC (``9999-12-31T23:59:59-12:00`` overflowed);
 strings are encodable (no lone surrogates, which JSON escapes can carry) and hold no NUL (PostgreSQL refuses
 it); identifiers hold no control characters and are not blank (a whitespace-only id merged unrelated groups);
 booleans and floats are not integers (``"schema": true``, ``member_count: 1.0``).
@@ -57,10 +57,11 @@ MAX_CLASSIFIER_LABELS = 64
 MAX_LABEL_LENGTH = 64
 # The largest integer SQLite and PostgreSQL (BIGINT) store.
 MAX_INT64 = 2**63 - 1
-# Dates after conversion to UTC. Far enough inside Python's own limits (years 1..9999) that adding a review
-# deadline or a time window can never overflow, and wide enough for any real observation.
-MIN_DATE = datetime(1900, 1, 1, tzinfo=UTC)
-MAX_DATE = datetime(9000, 1, 1, tzinfo=UTC)
+# Dates once converted to UTC: what Python (and so the database layer, which stores UTC) can represent, from
+# Go's and .NET's zero time "0001-01-01T00:00:00Z" (exporters write it for "unknown") to a day before the end
+# of year 9999, so that converting for display or adding a day never overflows.
+MIN_DATE = datetime(1, 1, 1, tzinfo=UTC)
+MAX_DATE = datetime(9999, 12, 31, tzinfo=UTC)
 
 Platform = Literal["whatsapp", "telegram", "matrix", "discord", "signal", "other"]
 
@@ -124,8 +125,8 @@ def _date_in_range(value: datetime) -> datetime:
     # Comparing aware datetimes subtracts their offsets as timedeltas, which never overflows (converting
     # 9999-12-31T23:59:59-12:00 to UTC does).
     if not MIN_DATE <= value < MAX_DATE:
-        raise ValueError(f"{value.isoformat()} is out of range: dates must fall within {MIN_DATE.year}.."
-                         f"{MAX_DATE.year - 1} once converted to UTC")
+        raise ValueError(f"{value.isoformat()} is out of range: dates must fall within {utc_iso(MIN_DATE)} .. "
+                         f"{utc_iso(MAX_DATE)} (exclusive) once converted to UTC")
     return value
 
 

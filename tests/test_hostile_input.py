@@ -106,6 +106,18 @@ def test_dates_out_of_range_after_their_offset_are_rejected(tmp_path, field, mom
     assert field in bad.reason and ("out of range" in bad.reason or "outside" in bad.reason)
 
 
+def test_the_extreme_dates_that_are_in_range_scan_end_to_end(tmp_path):
+    """Go's zero time (exporters write it for "unknown") and the last representable day are kept and scanned."""
+    write_jsonl(tmp_path / "groups.jsonl", [
+        snapshot("wa:1", created_at="0001-01-01T00:00:00Z", observed_at="0001-01-01T00:00:00-14:00"),
+        snapshot("wa:2", created_at="9999-12-30T23:59:59Z", observed_at="9999-12-30T23:59:59+14:00"),
+        snapshot("wa:1", observed_at="2026-09-01T10:00:00Z")])
+    summary = run_scan(open_database(str(tmp_path / "d.db")), tmp_path, default_policy())
+    assert summary.groups == 2 and not summary.rejected
+    result = CliRunner().invoke(app, ["show", "wa:1", "--db", str(tmp_path / "d.db")])
+    assert result.exit_code == 0, result.output
+
+
 def test_nul_in_an_icon_file_name_is_rejected(tmp_path):
     bad = only_rejection(jsonl(tmp_path, snapshot("wa:x", icon={"path": "icons/a\u0000.png"})))
     assert "icon.path" in bad.reason and "NUL" in bad.reason
