@@ -35,7 +35,7 @@ from scanner.review.decisions import confirmed_groups
 from scanner.review.tx import write
 from scanner.runner import LocalRunner, SignalRunner
 from scanner.scancache import ScanCache
-from scanner.schema import GroupSnapshot, Located, Rejected, utc_iso
+from scanner.schema import GroupSnapshot, Located, Rejected, stored_snapshot, utc_iso
 from scanner.scope import Scope, bank_fingerprint, changed_decisions
 from scanner.signals.base import ScanContext, SignalResult
 from scanner.signals.hashbank import HashBank
@@ -215,7 +215,7 @@ def ingest(engine: Engine, records: Iterable[Located | Rejected], summary: ScanS
 def load_snapshots(engine: Engine) -> list[GroupSnapshot]:
     with Session(engine) as session:
         payloads = session.exec(select(Snapshot.payload).order_by(col(Snapshot.id))).all()
-    return [GroupSnapshot.model_validate(p) for p in payloads]
+    return [stored_snapshot(p) for p in payloads]
 
 
 def database_id(engine: Engine) -> str:
@@ -256,7 +256,7 @@ def fold_incremental(engine: Engine, cache: ScanCache
                                          .order_by(col(Snapshot.id))).all())
     table = StateTable(cache.states, cache.keys)
     before = {g: table[g] for g in touched if g in table}
-    refolded = fold(GroupSnapshot.model_validate(p) for p in payloads)
+    refolded = fold(stored_snapshot(p) for p in payloads)
     data: dict[str, GroupState | bytes] = dict(cache.states)
     keys = dict(cache.keys)
     data.update(refolded)

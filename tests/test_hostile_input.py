@@ -424,3 +424,20 @@ def test_cli_tables_escape_control_characters_and_markup(tmp_path):
     result = CliRunner().invoke(app, ["groups", "--db", db])
     assert result.exit_code == 0, result.output
     assert "\x1b[2J" not in result.output and "\\x1b" in result.output
+
+
+def test_snapshots_an_earlier_version_stored_never_stop_a_scan(tmp_path):
+    """A blank id or a NUL in a name, accepted before these checks, is still folded from the database."""
+    engine = open_database(str(tmp_path / "old.db"))
+    old = snapshot("   ", name="old\u0000name", admins=["u:\t1"])
+    with Session(engine) as session, session.begin():
+        run = ScanRun(started_at=parse_snapshot(snapshot("x"), None).observed_at, source="old.jsonl",
+                      status="done")
+        session.add(run)
+        session.flush()
+        session.add(Snapshot(content_hash="0" * 64, group_id="   ", platform="whatsapp",
+                             observed_at=run.started_at, payload=old, source="old.jsonl", line=1,
+                             scan_id=int(run.id or 0)))
+    write_jsonl(tmp_path / "groups.jsonl", [snapshot("wa:1")])
+    summary = run_scan(engine, tmp_path, default_policy())
+    assert summary.groups == 2 and not summary.rejected
