@@ -138,8 +138,9 @@ def _store_batch(session: Session, batch: list[Located], scan_id: int) -> tuple[
 
 
 def _utf8(text: str) -> str:
-    """``text`` storable as UTF-8: a lone surrogate from a hostile record shown as ``\\udc80``."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    """``text`` storable as UTF-8 text everywhere: a lone surrogate from a hostile record shown as ``\\udc80``,
+    a NUL as ``\\x00`` (PostgreSQL refuses NUL in text)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 def _store_rejected(session: Session, rejected: Sequence[Rejected], scan_id: int) -> None:

@@ -427,9 +427,10 @@ def test_cli_tables_escape_control_characters_and_markup(tmp_path):
 
 
 def test_snapshots_an_earlier_version_stored_never_stop_a_scan(tmp_path):
-    """A blank id or a NUL in a name, accepted before these checks, is still folded from the database."""
+    """A blank id or a control character in an admin id, accepted before these checks, is still folded from the
+    database."""
     engine = open_database(str(tmp_path / "old.db"))
-    old = snapshot("   ", name="old\u0000name", admins=["u:\t1"])
+    old = snapshot("   ", admins=["u:\t1"])
     with Session(engine) as session, session.begin():
         run = ScanRun(started_at=parse_snapshot(snapshot("x"), None).observed_at, source="old.jsonl",
                       status="done")
@@ -441,3 +442,18 @@ def test_snapshots_an_earlier_version_stored_never_stop_a_scan(tmp_path):
     write_jsonl(tmp_path / "groups.jsonl", [snapshot("wa:1")])
     summary = run_scan(engine, tmp_path, default_policy())
     assert summary.groups == 2 and not summary.rejected
+
+
+def test_raw_nul_and_control_bytes_in_a_line_are_quarantined_on_any_database(tmp_path):
+    """The rejected line's excerpt is stored too: PostgreSQL refuses NUL in text, so it is stored escaped."""
+    path = tmp_path / "groups.jsonl"
+    path.write_bytes(json.dumps(snapshot("wa:1")).encode() + b'\n{"schema": 1, "name": "a\x00\x1b[2J"}\n'
+                     + json.dumps(snapshot("wa:2")).encode() + b"\n")
+    engine = open_database(str(tmp_path / "n.db"))
+    summary = run_scan(engine, tmp_path, default_policy())
+    assert summary.groups == 2 and [r.line for r in summary.rejected] == [2]
+    with Session(engine) as session:
+        (stored,) = session.exec(select(RejectedRecord)).all()
+    assert "\x00" not in stored.excerpt and "\\x00" in stored.excerpt
+    result = CliRunner().invoke(app, ["rejected", "--db", str(tmp_path / "n.db")])
+    assert result.exit_code == 0 and "groups.jsonl:2" in result.output
