@@ -15,7 +15,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -28,6 +27,7 @@ from rich.progress import (
 from rich.table import Table
 
 from scanner.banks import load_banks
+from scanner.display import escape
 from scanner.evaluation import group_metrics, network_metrics, public_names_metrics, read_labels
 from scanner.export import NotFound, cluster_graph, write_graphml
 from scanner.pipeline import ScanSummary, close_abandoned_runs, run_scan, scan_records
@@ -157,7 +157,7 @@ def _cluster_table(clusters: list[dict], title: str) -> Table:
     table.add_column("three strongest reasons", ratio=1)
     for cluster in clusters:
         reasons = "\n".join(f"• {escape(_short(r['sentence'], 160))}" for r in cluster["reasons"][:3])
-        table.add_row(cluster["cluster_id"], str(cluster["size"]), cluster["category"] or "-",
+        table.add_row(escape(cluster["cluster_id"]), str(cluster["size"]), cluster["category"] or "-",
                       cluster["severity"] or "-", f"{cluster['risk']:.2f}", reasons)
     return table
 
@@ -369,8 +369,8 @@ def groups(
         table.add_column(column)
     for item in items:
         reason = item["reasons"][0]["sentence"] if item["reasons"] else ""
-        table.add_row(item["group_id"], escape(_short(item["name"], 40)), item["category"] or "-",
-                      f"{item['risk']:.2f}", item["cluster_id"], escape(_short(reason, 100)))
+        table.add_row(escape(item["group_id"]), escape(_short(item["name"], 40)), item["category"] or "-",
+                      f"{item['risk']:.2f}", escape(item["cluster_id"] or ""), escape(_short(reason, 100)))
     console.print(table)
 
 
@@ -388,7 +388,7 @@ def show(
     if as_json:
         sys.stdout.write(json.dumps(detail, ensure_ascii=False, indent=2) + "\n")
         return
-    console.print(f"[bold]{escape(detail['group_id'])}[/] {escape(detail['name'])!r} ({detail['platform']})")
+    console.print(f"[bold]{escape(detail['group_id'])}[/] {escape(repr(detail['name']))} ({detail['platform']})")
     console.print(f"risk {detail['risk']:.2f}, category {detail['category'] or '-'}, severity "
                   f"{detail['severity'] or '-'}, flagged {detail['flagged']}; modifiers {detail['modifiers']}")
     cluster = detail["cluster"]
@@ -400,7 +400,7 @@ def show(
         console.print(f"  {reason['weight']:.2f} {reason['category']:<20} {escape(reason['sentence'])}")
     console.print("[bold]timeline[/]")
     for entry in detail["timeline"]:
-        console.print(f"  {entry['observed_at']}  {', '.join(entry['changes'])}: {escape(entry['name'])!r}")
+        console.print(f"  {entry['observed_at']}  {', '.join(entry['changes'])}: {escape(repr(entry['name']))}")
 
 
 @app.command()

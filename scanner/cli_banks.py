@@ -33,21 +33,22 @@ def register(app: typer.Typer) -> None:
         threshold: Annotated[int, typer.Option(help="Match when the PDQ distance is at most this.")] = 31,
         negative: Annotated[bool, typer.Option("--negative", help="A bank of known benign look-alikes: its "
                                                "matches suppress positive ones.")] = False,
+        replace_empty: Annotated[bool, typer.Option("--replace-empty", help="Accept a file without hashes (empties "
+                                                    "the bank); refused otherwise.")] = False,
         db: cli.DbOption = None,
     ) -> None:
-        """Import a PDQ hash list as a bank."""
-        if label not in cli._policy(None).categories:
-            cli._fail(f"unknown category {label!r}")
+        """Import a PDQ hash list as a bank. Exit 2 with file and line for anything unreadable."""
+        categories = cli._policy(None).categories
         if not 0 <= threshold <= 256:
             cli._fail("threshold must be between 0 and 256")
         engine = open_database(db)
         try:
-            count = import_bank(engine, file, bank, label, threshold, fmt, negative)
+            count = import_bank(engine, file, bank, label, threshold, fmt, negative, categories, replace_empty)
         except HashBankError as error:
             cli._fail(str(error))
             raise
         kind = "negative bank" if negative else f"bank ({label})"
-        cli.console.print(f"Imported {count} hashes into {kind} [bold]{bank}[/].")
+        cli.console.print(f"Imported {count} hashes into {kind} [bold]{cli.escape(bank)}[/].")
 
     @hashlist.command(name="ls")
     def list_command(db: cli.DbOption = None, as_json: cli.JsonOption = False) -> None:
@@ -60,14 +61,14 @@ def register(app: typer.Typer) -> None:
         for column in ("name", "category", "threshold", "enabled", "negative", "entries", "source"):
             table.add_column(column)
         for row in rows:
-            table.add_row(*(str(row[c]) for c in ("name", "category", "threshold", "enabled", "negative", "entries",
-                                                   "source")))
+            table.add_row(*(cli.escape(str(row[c])) for c in ("name", "category", "threshold", "enabled",
+                                                                "negative", "entries", "source")))
         cli.console.print(table)
 
     def _switch(name: str, enabled: bool, db: str | None) -> None:
         if not set_enabled(open_database(db), name, enabled):
             cli._fail(f"no bank named {name!r}")
-        cli.console.print(f"Bank [bold]{name}[/] is {'on' if enabled else 'off'}.")
+        cli.console.print(f"Bank [bold]{cli.escape(name)}[/] is {'on' if enabled else 'off'}.")
 
     @hashlist.command(name="enable")
     def enable_command(name: str, db: cli.DbOption = None) -> None:

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from scanner.graph.build import group_node, typed_graph
 from scanner.groups import fold
 from scanner.policy import Policy
-from scanner.schema import GroupSnapshot
+from scanner.schema import stored_snapshot
 from scanner.store.models import ClusterMember, Group, Snapshot
 
 
@@ -32,7 +32,7 @@ def cluster_graph(engine: Engine, cluster_id: str, policy: Policy) -> nx.MultiDi
         payloads = session.exec(select(Snapshot.payload).where(col(Snapshot.group_id).in_(members))
                                 .order_by(col(Snapshot.group_id), col(Snapshot.observed_at), col(Snapshot.id))).all()
         rows = {g.group_id: g for g in session.exec(select(Group).where(col(Group.group_id).in_(members))).all()}
-    states = fold(GroupSnapshot.model_validate(p) for p in payloads)
+    states = fold(stored_snapshot(p) for p in payloads)
     pdq = {g: row.pdq for g, row in rows.items() if row.pdq}
     graph = typed_graph(states, pdq, policy.graph.near_duplicate_radius)
     for gid, row in rows.items():

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, bindparam, func, insert, update
+from sqlalchemy.exc import OperationalError, StatementError
 from sqlmodel import Session, col, select
 
 from scanner import scancache
@@ -34,7 +35,7 @@ from scanner.review.decisions import confirmed_groups
 from scanner.review.tx import write
 from scanner.runner import LocalRunner, SignalRunner
 from scanner.scancache import ScanCache
-from scanner.schema import GroupSnapshot, Located, Rejected, utc_iso
+from scanner.schema import GroupSnapshot, Located, Rejected, stored_snapshot, utc_iso
 from scanner.scope import Scope, bank_fingerprint, changed_decisions
 from scanner.signals.base import ScanContext, SignalResult
 from scanner.signals.hashbank import HashBank
@@ -136,8 +137,15 @@ def _store_batch(session: Session, batch: list[Located], scan_id: int) -> tuple[
     return len(rows), len(batch) - len(rows)
 
 
+def _utf8(text: str) -> str:
+    """``text`` storable as UTF-8 text everywhere: a lone surrogate from a hostile record shown as ``\\udc80``,
+    a NUL as ``\\x00`` (PostgreSQL refuses NUL in text)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
 def _store_rejected(session: Session, rejected: Sequence[Rejected], scan_id: int) -> None:
     for item in rejected:
+        item = Rejected(item.source, item.line, _utf8(item.reason), _utf8(item.excerpt))
         digest = hashlib.sha256(item.excerpt.encode("utf-8")).hexdigest()
         exists = session.exec(select(RejectedRecord.id).where(
             RejectedRecord.source == item.source, RejectedRecord.line == item.line,
@@ -147,16 +155,45 @@ def _store_rejected(session: Session, rejected: Sequence[Rejected], scan_id: int
                                        excerpt=item.excerpt[:400], excerpt_sha256=digest, scan_id=scan_id))
 
 
+def _commit_batch(engine: Engine, batch: list[Located], bad: list[Rejected], summary: ScanSummary) -> tuple[int, int]:
+    """One transaction: the batch's new snapshots, its rejected records, and the run's counts so far (a run
+    killed later still shows what it committed)."""
+    with Session(engine) as session, session.begin():
+        new, known = _store_batch(session, batch, summary.scan_id) if batch else (0, 0)
+        _store_rejected(session, bad, summary.scan_id)
+        session.execute(update(ScanRun).where(col(ScanRun.id) == summary.scan_id).values(
+            records_read=summary.records_read, snapshots_new=summary.snapshots_new + new,
+            snapshots_known=summary.snapshots_known + known, rejected=len(summary.rejected) + len(bad)))
+    return new, known
+
+
 def ingest(engine: Engine, records: Iterable[Located | Rejected], summary: ScanSummary,
            progress: Progress | None = None) -> None:
-    """Store valid snapshots (deduplicated) and quarantine rejected records, committing every ``BATCH``."""
+    """Store valid snapshots (deduplicated) and quarantine rejected records, committing every ``BATCH``.
+    A batch the database refuses is stored again one record at a time: the record it refuses is quarantined
+    with the database's reason, and the rest of the batch is kept."""
     batch: list[Located] = []
     bad: list[Rejected] = []
 
     def flush() -> None:
-        with Session(engine) as session, session.begin():
-            new, known = _store_batch(session, batch, summary.scan_id) if batch else (0, 0)
-            _store_rejected(session, bad, summary.scan_id)
+        try:
+            new, known = _commit_batch(engine, batch, bad, summary)
+        except (StatementError, ValueError, OverflowError) as error:
+            if isinstance(error, OperationalError):  # the database itself (locked, gone), not a record
+                raise
+            for item in batch:
+                try:
+                    one_new, one_known = _commit_batch(engine, [item], [], summary)
+                except (StatementError, ValueError, OverflowError) as refused:
+                    if isinstance(refused, OperationalError):
+                        raise
+                    reason = f"could not be stored: {type(refused).__name__}: {refused}".splitlines()[0]
+                    bad.append(Rejected(item.source, item.line, reason, item.snapshot.group_id[:200]))
+                    continue
+                summary.snapshots_new += one_new
+                summary.snapshots_known += one_known
+            new = known = 0
+            _commit_batch(engine, [], bad, summary)
         summary.snapshots_new += new
         summary.snapshots_known += known
         summary.rejected.extend(bad)
@@ -179,7 +216,7 @@ def ingest(engine: Engine, records: Iterable[Located | Rejected], summary: ScanS
 def load_snapshots(engine: Engine) -> list[GroupSnapshot]:
     with Session(engine) as session:
         payloads = session.exec(select(Snapshot.payload).order_by(col(Snapshot.id))).all()
-    return [GroupSnapshot.model_validate(p) for p in payloads]
+    return [stored_snapshot(p) for p in payloads]
 
 
 def database_id(engine: Engine) -> str:
@@ -220,7 +257,7 @@ def fold_incremental(engine: Engine, cache: ScanCache
                                          .order_by(col(Snapshot.id))).all())
     table = StateTable(cache.states, cache.keys)
     before = {g: table[g] for g in touched if g in table}
-    refolded = fold(GroupSnapshot.model_validate(p) for p in payloads)
+    refolded = fold(stored_snapshot(p) for p in payloads)
     data: dict[str, GroupState | bytes] = dict(cache.states)
     keys = dict(cache.keys)
     data.update(refolded)

@@ -161,7 +161,7 @@ def test_kill_9_in_the_middle_then_the_same_command_equals_a_clean_run(tmp_path)
     while time.time() < deadline:  # wait until it has stored its input, then kill it mid-scan
         with Session(engine) as session:
             run = session.exec(select(ScanRun)).first()
-            if run is not None and run.snapshots_new == 0 and session.exec(select(ScanLock)).first():
+            if run is not None and run.status == "running" and session.exec(select(ScanLock)).first():
                 from scanner.store.models import Snapshot
 
                 if session.exec(select(Snapshot.id)).first() is not None:
@@ -170,7 +170,13 @@ def test_kill_9_in_the_middle_then_the_same_command_equals_a_clean_run(tmp_path)
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
     with Session(engine) as session:
-        assert session.exec(select(ScanRun)).one().status == "running"  # killed before it finished
+        killed = session.exec(select(ScanRun)).one()
+        assert killed.status == "running"  # killed before it finished
+        # ...and its row shows what it committed (issue 23: an abandoned run showed 0 read, 0 new).
+        from scanner.store.models import Snapshot
+
+        stored = len(session.exec(select(Snapshot.id)).all())
+        assert killed.snapshots_new == stored > 0 and killed.records_read >= stored
     resumed = subprocess.run([*GROUPSCAN, "scan", str(data), "--db", crashed], capture_output=True, text=True,
                              timeout=300)
     assert resumed.returncode in (0, 10), resumed.stderr

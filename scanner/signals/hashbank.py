@@ -6,23 +6,54 @@ shipped in sample_groups is a FAKE list of hashes of generated abstract images.
 
 File formats read: one hash per line, or ``pdq HASH`` per line (the ThreatExchange signal-type prefix), with
 ``#`` comments and blank lines ignored. A bad line is an error naming file and line: a hash list is evidence,
-and a silently skipped line is a silently missed match.
+and a silently skipped line is a silently missed match. The file itself is read as untrusted input
+(``scanner.safefile``): a regular file of at most ``MAX_LIST_BYTES``, strict UTF-8 (a byte-order mark allowed),
+CSV fields within the csv module's limit; anything else is a ``HashBankError`` with the line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import csv
+import io
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import faiss
 import numpy as np
 
+from scanner.safefile import UnreadableFile, read_bounded
 from scanner.signals.pdq import PDQ_BITS, hex_to_bytes
+
+# A hash list's size at most: about 3.5 million ``pdq HASH`` lines.
+MAX_LIST_BYTES = 256 * 1024 * 1024
 
 
 class HashBankError(ValueError):
     pass
+
+
+def read_list_text(path: Path) -> str:
+    """The text of a hash list, or ``HashBankError`` naming the file (and the line of a bad byte)."""
+    try:
+        data = read_bounded(path, MAX_LIST_BYTES)
+    except UnreadableFile as error:
+        raise HashBankError(f"{path}: cannot read hash list: it {error}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise HashBankError(f"{path}:{line}: not UTF-8 ({error.reason} at byte {error.start}); a hash list is "
+                            "plain text") from None
+
+
+def _pdq_or_error(value: str, path: Path, number: int, shown: str) -> str:
+    try:
+        hex_to_bytes(value)
+        int(value, 16)
+    except ValueError:
+        raise HashBankError(f"{path}:{number}: not a PDQ hash: {shown[:80]!r}") from None
+    return value
 
 
 @dataclass(frozen=True)
@@ -63,10 +94,7 @@ def read_bank(path: Path, category: str, threshold: int, name: str | None = None
     """A plain PDQ list (one hash per line, or ``pdq HASH``; ``#`` comments). A file named ``*.negative.pdq`` is
     a negative bank unless ``negative`` says otherwise."""
     entries = []
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise HashBankError(f"{path}: cannot read hash list: {error.strerror}") from None
+    lines = read_list_text(Path(path)).split("\n")
     for number, raw in enumerate(lines, start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -75,12 +103,7 @@ def read_bank(path: Path, category: str, threshold: int, name: str | None = None
         if len(parts) == 2 and parts[0].lower() == "pdq":
             parts = parts[1:]
         value = parts[0].lower() if len(parts) == 1 else ""
-        try:
-            hex_to_bytes(value)
-            int(value, 16)
-        except ValueError:
-            raise HashBankError(f"{path}:{number}: not a PDQ hash: {raw.strip()[:80]!r}") from None
-        entries.append(BankEntry(value, number))
+        entries.append(BankEntry(_pdq_or_error(value, path, number, raw.strip()), number))
     stem = Path(path).stem
     if negative is None:
         negative = stem.endswith(NEGATIVE_SUFFIX)
@@ -88,36 +111,36 @@ def read_bank(path: Path, category: str, threshold: int, name: str | None = None
 
 
 def read_bank_csv(path: Path, category: str, threshold: int, name: str | None = None,
-                  negative: bool = False) -> HashBank:
+                  negative: bool = False, categories: Collection[str] | None = None) -> HashBank:
     """A CSV hash list with a header: a ``pdq`` (or ``hash``) column, and optionally ``label`` (stored with each
-    entry, shown in reasons) and ``category`` (must agree across rows; overrides ``category``)."""
-    import csv
-
+    entry, shown in reasons) and ``category`` (must agree across rows; overrides ``category``). With
+    ``categories``, a category cell must be one of them, as ``--label`` must."""
+    reader = csv.reader(io.StringIO(read_list_text(Path(path)), newline=""))
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise HashBankError(f"{path}: cannot read hash list: {error.strerror}") from None
-    reader = csv.DictReader(text.splitlines())
-    columns = {c.strip().lower(): c for c in reader.fieldnames or []}
-    key = columns.get("pdq") or columns.get("hash")
-    if key is None:
-        raise HashBankError(f"{path}:1: a CSV hash list needs a 'pdq' or 'hash' column")
-    entries = []
-    categories = set()
-    for number, row in enumerate(reader, start=2):
-        value = (row.get(key) or "").strip().lower()
-        try:
-            hex_to_bytes(value)
-            int(value, 16)
-        except ValueError:
-            raise HashBankError(f"{path}:{number}: not a PDQ hash: {value[:80]!r}") from None
-        if "category" in columns and (row.get(columns["category"]) or "").strip():
-            categories.add(row[columns["category"]].strip())
-        label = (row.get(columns["label"]) or "").strip() if "label" in columns else ""
-        entries.append(BankEntry(value, number, label))
-    if len(categories) > 1:
-        raise HashBankError(f"{path}: one bank has one category; found {', '.join(sorted(categories))}")
-    return HashBank(name or Path(path).stem, categories.pop() if categories else category, threshold,
+        header = next(reader, [])
+        columns = {c.strip().lower(): i for i, c in enumerate(header)}
+        key = columns.get("pdq", columns.get("hash"))
+        if key is None:
+            raise HashBankError(f"{path}:1: a CSV hash list needs a 'pdq' or 'hash' column")
+        entries = []
+        found: dict[str, int] = {}
+        for row in reader:
+            number = reader.line_num
+            if not row:
+                continue
+            cells = {column: (row[i].strip() if i < len(row) else "") for column, i in columns.items()}
+            value = cells.get("pdq", cells.get("hash", "")).lower()
+            entries.append(BankEntry(_pdq_or_error(value, path, number, value), number, cells.get("label", "")))
+            if cells.get("category"):
+                if categories is not None and cells["category"] not in categories:
+                    raise HashBankError(f"{path}:{number}: unknown category {cells['category'][:80]!r} (expected one "
+                                        f"of {', '.join(sorted(categories))})")
+                found.setdefault(cells["category"], number)
+    except csv.Error as error:
+        raise HashBankError(f"{path}:{reader.line_num}: unreadable CSV: {error}") from None
+    if len(found) > 1:
+        raise HashBankError(f"{path}: one bank has one category; found {', '.join(sorted(found))}")
+    return HashBank(name or Path(path).stem, next(iter(found)) if found else category, threshold,
                     tuple(entries), str(path), negative=negative)
 
 

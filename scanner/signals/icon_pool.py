@@ -159,8 +159,8 @@ def icon_key(path: Path) -> IconKey | IconError:
     taken to keep its content at a path a snapshot names: a new icon comes with a new snapshot."""
     try:
         stat = path.stat()
-    except OSError as error:
-        return IconError(f"icon file unreadable: {error.strerror}")
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        return IconError(f"icon file unreadable: {getattr(error, 'strerror', None) or error}")
     return (path, stat.st_size, stat.st_mtime_ns)
 
 

@@ -2,6 +2,10 @@
 
 Group icons come from untrusted uploads: decompression bombs, truncated files, huge dimensions and animated
 images are ordinary. Each becomes an ``IconError`` with a clear reason; nothing here may crash a scan.
+What is checked before Pillow sees a byte (issue 23): the file is a regular file (a FIFO hung the scan, a device
+was read to 6 GB), its size is within the limit, and it is read with that bound; the format, from its magic
+bytes, is one of ``FORMATS`` (an ICO decodes on open, an EPS named ``.png`` runs Ghostscript), and Pillow is told
+to try that format only; the pixel count is checked from the header, before any decoding.
 Hex form follows python-threatexchange: the 256 bits, most significant first, as 64 lowercase hex digits.
 """
 
@@ -16,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pdqhash
 from PIL import Image
+
+from scanner.safefile import UnreadableFile, read_bounded
 
 PDQ_BITS = 256
 PDQ_HEX_LENGTH = 64
@@ -60,13 +66,44 @@ def dihedral_distance(variants: tuple[str, ...] | list[str], other: str) -> int:
     return min(hamming(v, other) for v in variants)
 
 
+# The formats icons come in, by the Pillow plugin name, and how each file starts. Nothing else is decoded.
+FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP")
+
+
+def sniff_format(data: bytes) -> str:
+    """The allowed format ``data`` starts like, or "" (checked before any decoder runs)."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    if data.startswith(b"BM"):
+        return "BMP"
+    return ""
+
+
+def read_icon_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of an icon file, read only if it is a regular file of at most ``max_bytes``
+    (``scanner.safefile``): never waits on a FIFO, never reads a device without end. Raises ``IconError``."""
+    try:
+        return read_bounded(path, max_bytes)
+    except UnreadableFile as error:
+        raise IconError(f"icon file {error}") from None
+
+
 def load_rgb(data: bytes, max_pixels: int) -> np.ndarray:
     """Decode ``data`` into an RGB array, refusing what could hurt the scanner. EXIF is ignored on purpose:
     an uploader controls it, and PDQ's dihedral hashes cover rotations anyway."""
+    kind = sniff_format(data)
+    if not kind:
+        raise IconError(f"not an image of an allowed format ({', '.join(FORMATS)}): starts {data[:8]!r}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=[kind])  # reads the header only for these formats
             width, height = image.size
             if width * height > max_pixels:
                 raise IconError(f"image is {width}x{height}, over the {max_pixels}-pixel limit")
@@ -79,6 +116,8 @@ def load_rgb(data: bytes, max_pixels: int) -> np.ndarray:
         raise IconError(f"decompression bomb refused: {error}") from None
     except (OSError, ValueError, SyntaxError, Image.UnidentifiedImageError) as error:
         raise IconError(f"not a readable image: {error}") from None
+    except Exception as error:  # a decoder's own bug (struct.error, IndexError...) is the file's fault, not the scan's
+        raise IconError(f"not a readable image: {type(error).__name__}: {error}") from None
     if image.width < 8 or image.height < 8:
         raise IconError(f"image is {image.width}x{image.height}, too small to hash")
     return np.asarray(image.convert("RGB"))
@@ -110,10 +149,10 @@ def hash_icon_bytes(data: bytes, max_pixels: int = 4_000_000, thumbnail_size: in
 
 def hash_icon_file(path: Path, max_bytes: int = 5_000_000, max_pixels: int = 4_000_000,
                    thumbnail_size: int | None = None, thumbnail_blur: float = 6.0) -> IconHash:
+    data = read_icon_file(path, max_bytes)
     try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise IconError(f"icon file unreadable: {error.strerror}") from None
-    if size > max_bytes:
-        raise IconError(f"icon file is {size} bytes, over the {max_bytes}-byte limit")
-    return hash_icon_bytes(path.read_bytes(), max_pixels, thumbnail_size, thumbnail_blur)
+        return hash_icon_bytes(data, max_pixels, thumbnail_size, thumbnail_blur)
+    except IconError:
+        raise
+    except Exception as error:  # one icon never stops a scan, whatever the hasher trips on
+        raise IconError(f"icon could not be hashed: {type(error).__name__}: {error}") from None

@@ -22,8 +22,10 @@ def resolve(location: Path) -> tuple[Source, Path]:
                 break
         else:
             raise SourceError(f"{location} is a folder without {' or '.join(DEFAULT_FILES)}")
-    if not location.is_file():
+    if not location.exists():
         raise SourceError(f"{location} does not exist")
+    if not location.is_file():  # a FIFO would block the read forever, a device never end
+        raise SourceError(f"{location} is not a regular file")
     for source in SOURCES:
         if source.handles(location):
             return source, location
