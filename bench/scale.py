@@ -414,7 +414,8 @@ def tile_projection(base: Projection, copies: int) -> Projection:
     return Projection([copy_id(g, k) for k in range(copies) for g in base.groups],
                       np.tile(base.src, copies) + shifts, np.tile(base.dst, copies) + shifts,
                       np.tile(base.weight, copies), np.tile(base.by_kind, (copies, 1)),
-                      [f"{hub} (copy {k})" for k in range(copies) for hub in base.hubs])
+                      [f"{hub} (copy {k})" for k in range(copies) for hub in base.hubs],
+                      np.tile(base.posted, (copies, 1)), np.tile(base.out_links, copies), base.inbound)
 
 
 def tile_icon_pairs(pairs: set[tuple[str, str]], copies: int, seed: int) -> set[tuple[str, str]]:

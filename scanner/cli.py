@@ -394,7 +394,12 @@ def show(
     cluster = detail["cluster"]
     if cluster:
         console.print(f"cluster {cluster['cluster_id']}: {cluster['size']} groups, {cluster['category'] or '-'} "
-                      f"risk {cluster['risk']:.2f}")
+                      f"risk {cluster['risk']:.2f}; {detail['membership']}")
+    if detail["ties"]:
+        console.print("[bold]ties that moved its score[/] (kind, direction seen from this group, other group)")
+        for tie in detail["ties"]:
+            console.print(f"  {tie['strength']:.2f} {tie['kind']:<20} {tie['direction']:<9} "
+                          f"{escape(tie['group_id'])} {escape(repr(tie['name'] or ''))}")
     console.print("[bold]reasons[/]")
     for reason in detail["reasons"]:
         console.print(f"  {reason['weight']:.2f} {reason['category']:<20} {escape(reason['sentence'])}")
