@@ -254,16 +254,27 @@ def assess(
     respawns = [(index_of[item.predecessor], index_of[item.successor]) for item in found_successions]
     ties = tie_strengths(projection, policy.graph.edge_weights, ties_policy, respawns)
     seed = own >= policy.graph.propagation.seed_min_risk
-    # The harmful network of a group: the seeds, and the members of its own community when that holds a seed.
-    seeded = np.zeros(len(found) + 1, dtype=bool)
-    seeded[membership[seed & (membership >= 0)]] = True
-    harmful_community = np.where(membership >= 0, seeded[membership], False)
+    # How many independent seeds a seed is worth: a moderator's violating decision or a hash-list hit counts as
+    # two (it is corroborated already), a name or an icon score as one.
+    strong_signals = {"review", "hash_bank"}
+    worth = np.zeros(n, dtype=np.int64)
+    for i in np.flatnonzero(seed):
+        worth[i] = 2 if any(r.signal in strong_signals and r.weight > 0 for r in evidence[i].reasons) else 1
+    # The harmful network of a group: its own community when that holds two seeds' worth, and the seeds it is
+    # tied to when they are two seeds' worth together or sit in such a community. One group turning abusive
+    # (a sudden rename) makes itself a case, not its old friends' (ties made before it turned).
+    in_community = np.bincount(membership[membership >= 0], worth[membership >= 0], minlength=len(found) + 1)
+    harmful_community = np.where(membership >= 0, in_community[membership] >= 2, False)
     src, dst = projection.src, projection.dst
+    seed_neighbours = (np.bincount(src, worth[dst], minlength=n) + np.bincount(dst, worth[src], minlength=n))
     same = (membership[src] == membership[dst]) & harmful_community[src]
+    counts_src = same | (seed[dst] & (harmful_community[dst] | (seed_neighbours[src] >= 2)))
+    counts_dst = same | (seed[src] & (harmful_community[src] | (seed_neighbours[dst] >= 2)))
     after, before = ties.extra[0], ties.extra[1]
-    same_extra = (membership[after] == membership[before]) & harmful_community[after]
-    group_support = support(projection, ties, same | seed[dst], same | seed[src], same_extra | seed[before],
-                            ties_policy)
+    # A respawn counts on its own: the successor of a seed is a member whatever else it has.
+    same_extra = ((membership[after] == membership[before]) & harmful_community[after]) | seed[before]
+    group_support = support(projection, ties, counts_src, counts_dst, same_extra, ties_policy)
+    harmful = seed & (harmful_community | (seed_neighbours >= 2))
     member = (own >= ties_policy.own_min) | (group_support >= ties_policy.member_min)
     timings["ties"] = time.perf_counter() - started
 
@@ -307,7 +318,7 @@ def assess(
     tie_index = TieIndex(projection, ties, ties_policy)
 
     def tie_lookup(i: int, counted):
-        return tie_index.of(i, lambda j: bool(counted(j) or seed[j]))
+        return tie_index.of(i, lambda j: bool(counted(j) or harmful[j] or (seed[j] and seed_neighbours[i] >= 2)))
 
     clusters, groups = score_clusters(ids, found, group_ids, evidence, group_support, shapes, policy, own,
                                       features, tie_lookup)
