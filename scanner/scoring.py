@@ -302,14 +302,19 @@ def score_clusters(
         if described is not None:
             summary = (*summary, described)
         flagged = risk >= policy.review_threshold
+
+        def own_risk(i: int) -> float:
+            return float(own[i]) if own is not None else max(evidence[i].scores.values(), default=0.0)
+
+        members_proper = {i for i in members
+                          if own_risk(i) >= tie_policy.own_min or float(support[i]) >= tie_policy.member_min}
         in_cluster = set(members)
         connected: list[str] = []
         for i in members:
             own_evidence = evidence[i]
             scores = dict(own_evidence.scores)
             reasons = list(own_evidence.reasons)
-            own_risk = float(own[i]) if own is not None else max(own_evidence.scores.values(), default=0.0)
-            is_member = own_risk >= tie_policy.own_min or float(support[i]) >= tie_policy.member_min
+            is_member = i in members_proper
             membership = "member"
             counted_ties: Sequence[Tie] | None = None
             # Context only from a cluster that is itself a case: many weak members must not lift each other.
@@ -337,7 +342,7 @@ def score_clusters(
                         f"{float(support[i]):.2f}: inherits {weight:.2f}.",
                     ))
                 if moved and ties is not None:
-                    counted_ties = ties(i, in_cluster.__contains__)
+                    counted_ties = ties(i, members_proper.__contains__)
                     reasons.extend(tie_reasons(counted_ties, group_ids, category or "structure"))
             if is_member and len(members) > 1 and flagged:
                 share = min(1.0, float(support[i]) / tie_policy.member_min)

@@ -175,7 +175,7 @@ def ties_of(reasons: list) -> list[dict]:
             other, _, strength = rest.rpartition("|")
             out.append({"kind": kind, "direction": direction, "group_id": other, "strength": float(strength or 0),
                         "category": reason.get("category")})
-    return out
+    return sorted(out, key=lambda t: (-t["strength"], t["kind"], t["group_id"]))
 
 
 def icon_thumbnail(engine: Engine, icon_sha256: str) -> bytes | None:
