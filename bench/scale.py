@@ -66,6 +66,7 @@ from scanner.graph.backend import FastBackend, GraphBackend, NetworkxBackend
 from scanner.graph.build import Projection, project
 from scanner.graph.icons import near_duplicate_hash_pairs
 from scanner.graph.propagate import proximity
+from scanner.graph.ties import network_support
 from scanner.groups import GroupState, fold
 from scanner.policy import Policy, default_policy
 from scanner.schema import GroupSnapshot, Located
@@ -317,7 +318,7 @@ def rank_all(projection: Projection, seeds: Mapping[str, np.ndarray], policy: Po
     prop = policy.graph.propagation
     if not (policy.graph.enabled and projection.edges):
         return "no edges"
-    adjacency = projection.adjacency()
+    adjacency = projection.walk()  # as assess: the directed walk (scanner.graph.ties)
     reached = 0
     for category in policy.categories:
         values = proximity(adjacency, seeds[category], prop.seed_min_risk, prop.restart, prop.max_iter,
@@ -442,8 +443,18 @@ def graph_stage(states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str
     projection, _ = project(states, pdq_by_group, policy.graph, variants, sorted(pairs))
     community = policy.graph.community
     found = FastBackend().communities(projection, community.resolution, community.seed)
+    supported = ""
+    if seeds is not None:
+        # Each group's ties into its harmful network (scanner.graph.ties), as assess computes them.
+        membership = np.full(len(projection.groups), -1, dtype=np.int64)
+        for number, members in enumerate(found):
+            membership[members] = number
+        worth = (np.max(np.stack(list(seeds.values())), axis=0) >= policy.graph.propagation.seed_min_risk)
+        network = network_support(projection, membership, len(found), worth.astype(np.int64), (),
+                                  policy.graph.edge_weights, policy.graph.ties)
+        supported = f", {int((network.support >= policy.graph.ties.member_min).sum()):,} groups with member support"
     ranked = rank_all(projection, seeds, policy, FastBackend()) if seeds is not None else "no seeds"
-    return f"{projection.edges:,} edges, {len(pairs):,} icon pairs, {len(found):,} communities; {ranked}"
+    return f"{projection.edges:,} edges, {len(pairs):,} icon pairs, {len(found):,} communities{supported}; {ranked}"
 
 
 # --------------------------------------------------------------------------------------------- full scan

@@ -19,7 +19,7 @@ from scanner.graph.icons import near_duplicate_hash_pairs
 from scanner.graph.identity import assign_ids
 from scanner.graph.propagate import proximity
 from scanner.graph.successors import Succession, successions
-from scanner.graph.ties import TieIndex, support, tie_strengths
+from scanner.graph.ties import TieIndex, network_support
 from scanner.groups import GroupState, link_owners
 from scanner.policy import Policy
 from scanner.reasons import Reason
@@ -250,9 +250,8 @@ def assess(
     own = np.zeros(n)
     own[rows] = [max(evidence[i].scores.values(), default=0.0) for i in rows]
     ties_policy = policy.graph.ties
-    index_of = {g: i for i, g in enumerate(group_ids)}
+    index_of = {g: i for i, g in enumerate(group_ids)} if found_successions else {}
     respawns = [(index_of[item.predecessor], index_of[item.successor]) for item in found_successions]
-    ties = tie_strengths(projection, policy.graph.edge_weights, ties_policy, respawns)
     seed = own >= policy.graph.propagation.seed_min_risk
     # How many independent seeds a seed is worth: a moderator's violating decision or a hash-list hit counts as
     # two (it is corroborated already), a name or an icon score as one.
@@ -260,21 +259,10 @@ def assess(
     worth = np.zeros(n, dtype=np.int64)
     for i in np.flatnonzero(seed):
         worth[i] = 2 if any(r.signal in strong_signals and r.weight > 0 for r in evidence[i].reasons) else 1
-    # The harmful network of a group: its own community when that holds two seeds' worth, and the seeds it is
-    # tied to when they are two seeds' worth together or sit in such a community. One group turning abusive
-    # (a sudden rename) makes itself a case, not its old friends' (ties made before it turned).
-    in_community = np.bincount(membership[membership >= 0], worth[membership >= 0], minlength=len(found) + 1)
-    harmful_community = np.where(membership >= 0, in_community[membership] >= 2, False)
-    src, dst = projection.src, projection.dst
-    seed_neighbours = (np.bincount(src, worth[dst], minlength=n) + np.bincount(dst, worth[src], minlength=n))
-    same = (membership[src] == membership[dst]) & harmful_community[src]
-    counts_src = same | (seed[dst] & (harmful_community[dst] | (seed_neighbours[src] >= 2)))
-    counts_dst = same | (seed[src] & (harmful_community[src] | (seed_neighbours[dst] >= 2)))
-    after, before = ties.extra[0], ties.extra[1]
-    # A respawn counts on its own: the successor of a seed is a member whatever else it has.
-    same_extra = ((membership[after] == membership[before]) & harmful_community[after]) | seed[before]
-    group_support = support(projection, ties, counts_src, counts_dst, same_extra, ties_policy)
-    harmful = seed & (harmful_community | (seed_neighbours >= 2))
+    network = network_support(projection, membership, len(found), worth, respawns, policy.graph.edge_weights,
+                              ties_policy)
+    ties, group_support, harmful, seed_neighbours = (network.ties, network.support, network.harmful,
+                                                     network.seed_neighbours)
     member = (own >= ties_policy.own_min) | (group_support >= ties_policy.member_min)
     timings["ties"] = time.perf_counter() - started
 

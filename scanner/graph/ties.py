@@ -178,3 +178,38 @@ class TieIndex:
             if counted(j):
                 found.append(Tie("successor_of", "respawn", j, policy.successor))
         return sorted(found, key=lambda tie: (-tie.strength, tie.kind, tie.other))
+
+
+@dataclass(frozen=True)
+class NetworkSupport:
+    ties: TieStrengths
+    support: np.ndarray  # per group, its ties into its harmful network (noisy-OR, inbound capped)
+    harmful: np.ndarray  # per group: a seed that is part of a network (two seeds' worth together)
+    seed_neighbours: np.ndarray  # per group: the seeds' worth it is tied to directly
+
+
+def network_support(projection: Projection, membership: np.ndarray, communities: int, worth: np.ndarray,
+                    respawns: Sequence[tuple[int, int]], weights: EdgeWeights, policy: TiePolicy) -> NetworkSupport:
+    """Each group's support from its harmful network. ``membership``: community number per group (-1: not
+    scored); ``worth``: how many independent seeds each group is (0: no seed, 1: its own signals, 2: a
+    moderator's decision or a hash-list hit); ``respawns``: (predecessor, successor) index pairs.
+
+    A group's harmful network is its own community when that holds two seeds' worth, and the seeds it is tied
+    to when they are two seeds' worth together or sit in such a community: one group turning abusive (a sudden
+    rename) makes itself a case, not its old friends', whose ties were made before it turned. A respawn counts
+    on its own: the successor of a seed is a member whatever else it has."""
+    n = len(projection.groups)
+    seed = worth > 0
+    ties = tie_strengths(projection, weights, policy, respawns)
+    scored = membership >= 0
+    in_community = np.bincount(membership[scored], worth[scored], minlength=communities + 1)
+    harmful_community = np.where(scored, in_community[membership] >= 2, False)
+    src, dst = projection.src, projection.dst
+    seed_neighbours = np.bincount(src, worth[dst], minlength=n) + np.bincount(dst, worth[src], minlength=n)
+    same = (membership[src] == membership[dst]) & harmful_community[src]
+    counts_src = same | (seed[dst] & (harmful_community[dst] | (seed_neighbours[src] >= 2)))
+    counts_dst = same | (seed[src] & (harmful_community[src] | (seed_neighbours[dst] >= 2)))
+    after, before = ties.extra[0], ties.extra[1]
+    counts_extra = ((membership[after] == membership[before]) & harmful_community[after]) | seed[before]
+    value = support(projection, ties, counts_src, counts_dst, counts_extra, policy)
+    return NetworkSupport(ties, value, seed & (harmful_community | (seed_neighbours >= 2)), seed_neighbours)
