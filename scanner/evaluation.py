@@ -10,8 +10,9 @@ Definitions (printed with the figures, so nobody has to guess them):
 - per benign role (link-spam victims, bridge clubs, coordinated networks, ...): how many were flagged, at which
   severity, and how many are shown as only connected to a case;
 - cluster recall = recovered networks / planted networks;
-- cluster precision = flagged clusters of 2+ groups whose majority belongs to one planted network / all flagged
-  clusters of 2+ groups (a single flagged group is measured by the group-level figures instead);
+- cluster precision = flagged clusters of 2+ groups whose members proper (connected groups aside) are mostly of
+  one harmful label / all flagged clusters of 2+ groups (a single flagged group is measured by the group-level
+  figures instead);
 - group precision/recall per category: a group counts as flagged for its top category.
 - public names: the share of real public group names whose name alone (no description, no graph) reaches the
   review threshold. These are measured only: never train on them or write rules for their rows.
@@ -92,9 +93,11 @@ def network_metrics(clusters: Sequence[dict], labels: dict[str, Label], groups: 
     multi = [c for c in flagged if c["size"] >= 2]
     pure = 0
     for cluster in multi:
-        counts = Counter(ring_of.get(g) for g in cluster["members"])
-        ring, count = counts.most_common(1)[0]
-        if ring is not None and count * 2 > cluster["size"]:
+        # Over its members proper (not the groups only connected to it), by harmful label.
+        proper = [g for g in cluster["members"] if g not in set(cluster.get("connected", ()))]
+        counts = Counter(labels[g].label if g in labels else "benign" for g in proper)
+        label, count = counts.most_common(1)[0]
+        if label != "benign" and count * 2 > len(proper):
             pure += 1
     # A benign cluster holds no planted group and no group labelled harmful (a group that renamed itself to an
     # abusive name makes its old friends' cluster a case of its own).
