@@ -96,8 +96,8 @@ def network_metrics(clusters: Sequence[dict], labels: dict[str, Label], groups: 
         # Over its members proper (not the groups only connected to it), by harmful label.
         proper = [g for g in cluster["members"] if g not in set(cluster.get("connected", ()))]
         counts = Counter(labels[g].label if g in labels else "benign" for g in proper)
-        label, count = counts.most_common(1)[0]
-        if label != "benign" and count * 2 > len(proper):
+        top, count = counts.most_common(1)[0]
+        if top != "benign" and count * 2 > len(proper):
             pure += 1
     # A benign cluster holds no planted group and no group labelled harmful (a group that renamed itself to an
     # abusive name makes its old friends' cluster a case of its own).

@@ -145,22 +145,27 @@ class TieIndex:
 
     def __init__(self, projection: Projection, ties: TieStrengths, policy: TiePolicy) -> None:
         self.projection, self.ties, self.policy = projection, ties, policy
-        n, m = len(projection.groups), projection.edges
-        ids = np.arange(1, m + 1, dtype=np.int64)
-        self.incidence = coo_matrix((np.concatenate([ids, ids]), (np.concatenate([projection.src, projection.dst]),
-                                                                  np.concatenate([projection.dst, projection.src]))),
-                                    shape=(n, n)).tocsr()
+        self._incidence = None  # built on the first question: most groups of a big platform need no reasons
         self.respawns: dict[int, list[int]] = {}
         for after, before in zip(ties.extra[0].tolist(), ties.extra[1].tolist(), strict=True):
             self.respawns.setdefault(after, []).append(before)
 
+    def incidence(self):
+        if self._incidence is None:
+            p = self.projection
+            n, ids = len(p.groups), np.arange(1, p.edges + 1, dtype=np.int64)
+            self._incidence = coo_matrix((np.concatenate([ids, ids]), (np.concatenate([p.src, p.dst]),
+                                                                       np.concatenate([p.dst, p.src]))),
+                                         shape=(n, n)).tocsr()
+        return self._incidence
+
     def of(self, i: int, counted) -> list[Tie]:
         """Group i's ties to the groups ``counted(j)`` says are in its harmful network, strongest first."""
         p, t, policy = self.projection, self.ties, self.policy
-        row = slice(self.incidence.indptr[i], self.incidence.indptr[i + 1])
+        incidence = self.incidence()
+        row = slice(incidence.indptr[i], incidence.indptr[i + 1])
         found: list[Tie] = []
-        for j, edge in zip(self.incidence.indices[row].tolist(), (self.incidence.data[row] - 1).tolist(),
-                           strict=True):
+        for j, edge in zip(incidence.indices[row].tolist(), (incidence.data[row] - 1).tolist(), strict=True):
             if not counted(j):
                 continue
             mine, theirs = (0, 1) if p.src[edge] == i else (1, 0)
