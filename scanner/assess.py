@@ -21,7 +21,7 @@ from scanner.graph.propagate import proximity
 from scanner.graph.successors import Succession, successions
 from scanner.graph.ties import TieIndex, network_support
 from scanner.groups import GroupState, link_owners
-from scanner.policy import Policy
+from scanner.policy import TIER_ORDER, Policy
 from scanner.reasons import Reason
 from scanner.runner import LocalRunner, SignalRunner
 from scanner.scancache import cache_key
@@ -35,6 +35,7 @@ from scanner.scoring import (
     category_context,
     direct_evidence,
     score_clusters,
+    top_category,
 )
 from scanner.signals.base import ScanContext, Signal, SignalResult
 from scanner.signals.hashbank import HashBank, bank_results
@@ -260,7 +261,7 @@ def assess(
     for i in np.flatnonzero(seed):
         worth[i] = 2 if any(r.signal in strong_signals and r.weight > 0 for r in evidence[i].reasons) else 1
     network = network_support(projection, membership, len(found), worth, respawns, policy.graph.edge_weights,
-                              ties_policy)
+                              ties_policy, own >= ties_policy.own_min)
     ties, group_support, harmful, seed_neighbours = (network.ties, network.support, network.harmful,
                                                      network.seed_neighbours)
     member = (own >= ties_policy.own_min) | (group_support >= ties_policy.member_min)
@@ -271,6 +272,14 @@ def assess(
         walk = projection.walk()
         prop = policy.graph.propagation
         context_categories = set(policy.fusion.category_context)
+        # The tier of the category a group's own evidence already reviews it under (9: none). Graph evidence
+        # does not move it into a more severe category (only category_context, with a marker of its own, may).
+        tier_of = {c: TIER_ORDER.index(p.severity) for c, p in policy.categories.items()}
+        own_tier = np.full(n, 9, dtype=np.int64)
+        for i in np.flatnonzero(own >= policy.review_threshold):
+            own_category, _ = top_category(evidence[i].scores, policy)
+            if own_category is not None:
+                own_tier[i] = tier_of[own_category]
         for category in policy.categories:
             direct = np.zeros(n)
             direct[rows] = [evidence[i].scores.get(category, 0.0) for i in rows]
@@ -278,6 +287,8 @@ def assess(
                                lambda seeds: backend.personalized_rank(projection, seeds, prop.restart, prop.max_iter))
             for i in np.flatnonzero(values > 0):
                 cap = 1.0 if member[i] else ties_policy.connected_max
+                if tier_of[category] < own_tier[i]:
+                    cap = min(cap, 0.9 * policy.review_threshold)
                 if direct[i] < min(values[i] * policy.fusion.graph_proximity, cap):
                     evidence[i] = add_graph_proximity(evidence[i], {category: float(values[i])}, policy, cap)
                 if category in context_categories and member[i] and values[i] >= policy.review_threshold:

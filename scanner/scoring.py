@@ -330,10 +330,19 @@ def score_clusters(
                 reasons.extend(tie_reasons(counted_ties, group_ids, category or "structure"))
             elif len(members) > 1 and support[i] > 0 and flagged:
                 moved = False
+                # Context does not move a group its own evidence already reviews under a category into a more
+                # severe one: only ``category_context`` (a marker of its own) may (a solicitation ring whose
+                # cluster has some child-safety text stays solicitation).
+                own_category, own_top = top_category(own_evidence.scores, policy)
+                own_tier = (TIER_ORDER.index(policy.categories[own_category].severity)
+                            if own_category is not None and own_top >= policy.review_threshold else None)
                 for c, value in categories.items():
                     weight = policy.fusion.cluster_context * value * float(support[i])
                     if weight < 0.05:
                         continue
+                    if own_tier is not None and c != own_category and \
+                            TIER_ORDER.index(policy.categories[c].severity) < own_tier:
+                        weight = min(weight, policy.review_threshold * 0.9)
                     moved = True
                     scores[c] = noisy_or([scores.get(c, 0.0), weight])
                     reasons.append(Reason(

@@ -150,7 +150,8 @@ class Projection:
         if not self.groups:
             return np.zeros(0, dtype=np.int64)
         if self._components is None:
-            self._components = connected_components(self.adjacency(), directed=False)[1]
+            # The walk has the adjacency's edges (both directions positive): one matrix built per scan, not two.
+            self._components = connected_components(self.walk(), directed=False)[1]
         return self._components
 
 

@@ -194,21 +194,27 @@ class NetworkSupport:
 
 
 def network_support(projection: Projection, membership: np.ndarray, communities: int, worth: np.ndarray,
-                    respawns: Sequence[tuple[int, int]], weights: EdgeWeights, policy: TiePolicy) -> NetworkSupport:
+                    respawns: Sequence[tuple[int, int]], weights: EdgeWeights, policy: TiePolicy,
+                    evidenced: np.ndarray | None = None) -> NetworkSupport:
     """Each group's support from its harmful network. ``membership``: community number per group (-1: not
     scored); ``worth``: how many independent seeds each group is (0: no seed, 1: its own signals, 2: a
-    moderator's decision or a hash-list hit); ``respawns``: (predecessor, successor) index pairs.
+    moderator's decision or a hash-list hit); ``respawns``: (predecessor, successor) index pairs;
+    ``evidenced``: groups with evidence of their own (``own_min``), seeds or not.
 
-    A group's harmful network is its own community when that holds two seeds' worth, and the seeds it is tied
-    to when they are two seeds' worth together or sit in such a community: one group turning abusive (a sudden
-    rename) makes itself a case, not its old friends', whose ties were made before it turned. A respawn counts
-    on its own: the successor of a seed is a member whatever else it has."""
+    A group's harmful network is its own community when that holds two seeds' worth, or a seed and another
+    group with evidence of its own; and the seeds it is tied to when they are two seeds' worth together or sit
+    in such a community. So one group turning abusive (a sudden rename) makes itself a case, not its old
+    friends', whose ties were made before it turned. A respawn counts on its own: the successor of a seed is a
+    member whatever else it has."""
     n = len(projection.groups)
     seed = worth > 0
     ties = tie_strengths(projection, weights, policy, respawns)
     scored = membership >= 0
     in_community = np.bincount(membership[scored], worth[scored], minlength=communities + 1)
-    harmful_community = np.where(scored, in_community[membership] >= 2, False)
+    evidenced = seed if evidenced is None else (evidenced | seed)
+    with_evidence = np.bincount(membership[scored], evidenced[scored], minlength=communities + 1)
+    corroborated = (in_community >= 2) | ((in_community >= 1) & (with_evidence >= 2))
+    harmful_community = np.where(scored, corroborated[membership], False)
     src, dst = projection.src, projection.dst
     seed_neighbours = np.bincount(src, worth[dst], minlength=n) + np.bincount(dst, worth[src], minlength=n)
     same = (membership[src] == membership[dst]) & harmful_community[src]
