@@ -191,3 +191,13 @@ def test_the_directed_walk_agrees_with_its_networkx_twin():
     # The directory posted ring links (its own act): the walk reaches it more than the groups it did not choose.
     index = {g: i for i, g in enumerate(projection.groups)}
     assert walk[index["wa:ring0"], index["wa:dir"]] > walk[index["wa:dir"], index["wa:ring0"]]
+
+
+def test_a_respawn_alone_is_support_when_no_edge_counts():
+    states, _ = planted_world()
+    policy = default_policy().graph
+    projection, _ = project(states, {}, policy)
+    ties = tie_strengths(projection, policy.edge_weights, policy.ties, [(0, 5)])
+    nothing = np.zeros(projection.edges, dtype=bool)
+    value = support(projection, ties, nothing, nothing, np.array([True]), policy.ties)
+    assert value[5] == pytest.approx(policy.ties.successor) and value.sum() == pytest.approx(policy.ties.successor)

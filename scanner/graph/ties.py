@@ -95,7 +95,9 @@ def support(projection: Projection, ties: TieStrengths, counts_src: np.ndarray, 
     src, dst = projection.src, projection.dst
 
     def log_miss(values_src: np.ndarray, values_dst: np.ndarray, extra: np.ndarray | None) -> np.ndarray:
-        total = np.bincount(src[counts_src], np.log1p(-values_src[counts_src]), minlength=n)
+        # Float from the start: numpy gives an integer bincount when nothing counts.
+        total = np.zeros(n)
+        total += np.bincount(src[counts_src], np.log1p(-values_src[counts_src]), minlength=n)
         total += np.bincount(dst[counts_dst], np.log1p(-values_dst[counts_dst]), minlength=n)
         if extra is not None and len(extra):
             after = ties.extra[0][counts_extra]
