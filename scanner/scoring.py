@@ -18,8 +18,10 @@ needs no training data, and each term is a reason a moderator can read. The stag
    not. A group with no evidence of its own and support below ``member_min`` is *connected* to the case, not a
    member: it inherits nothing and is shown as such. Clusters below the review threshold pass nothing on: a
    tuition cluster of twenty weak "class 12 ... paid via UPI" groups must not lift itself.
-5. category context: a member whose network carries child-safety evidence and that itself carries an explicit
-   icon or minor indicators is reviewed as child_safety (``fusion.category_context`` says how far).
+   Context (and graph proximity, ``scanner.assess``) does not lift a group its own evidence reviews under one
+   category into a more severe one (a solicitation ring with some child-safety text stays solicitation);
+5. category context: only this may. A member whose network carries child-safety evidence and that itself carries
+   an explicit icon or minor indicators is reviewed as child_safety (``fusion.category_context`` says how far).
 """
 
 from __future__ import annotations
