@@ -14,9 +14,10 @@ policy (``scanner.policy.default_policy()``):
 - read+validate (``scanner.sources.resolve`` then ``source.read``), fold (``scanner.groups.fold``), icon PDQ
   (the icon signal's hashing, without the moderator thumbnails), graph build (``scanner.graph.build.project``,
   with the faiss near-duplicate icon search also timed on its own).
-- GRAPH STAGE: the whole graph stage of ``assess`` with the fast backend (projection, Leiden, PageRank per
-  category), cold (with the near-duplicate icon search) and with the icon pairs known (as in an incremental
-  scan, ``scanner.graph.icons``); with ``--tile`` also at the tiled size, which is the issue's 1M target.
+- GRAPH STAGE: the whole graph stage of ``assess`` with the fast backend (projection, Leiden, each group's ties
+  into its harmful network (``scanner.graph.ties.network_support``), PageRank per category on the directed
+  walk), cold (with the near-duplicate icon search) and with the icon pairs known (as in an incremental scan,
+  ``scanner.graph.icons``); with ``--tile`` also at the tiled size, which is the issue's 1M target.
 - per backend, from the ``Projection``: backend graph (scipy CSR or ``networkx.Graph``), components,
   communities (``FastBackend``: Leiden CPM; networkx has no Leiden, so its baseline is
   ``networkx.community.louvain_communities``, a cost baseline only) and PageRank x5 (``proximity`` with
