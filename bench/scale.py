@@ -14,9 +14,10 @@ policy (``scanner.policy.default_policy()``):
 - read+validate (``scanner.sources.resolve`` then ``source.read``), fold (``scanner.groups.fold``), icon PDQ
   (the icon signal's hashing, without the moderator thumbnails), graph build (``scanner.graph.build.project``,
   with the faiss near-duplicate icon search also timed on its own).
-- GRAPH STAGE: the whole graph stage of ``assess`` with the fast backend (projection, Leiden, PageRank per
-  category), cold (with the near-duplicate icon search) and with the icon pairs known (as in an incremental
-  scan, ``scanner.graph.icons``); with ``--tile`` also at the tiled size, which is the issue's 1M target.
+- GRAPH STAGE: the whole graph stage of ``assess`` with the fast backend (projection, Leiden, each group's ties
+  into its harmful network (``scanner.graph.ties.network_support``), PageRank per category on the directed
+  walk), cold (with the near-duplicate icon search) and with the icon pairs known (as in an incremental scan,
+  ``scanner.graph.icons``); with ``--tile`` also at the tiled size, which is the issue's 1M target.
 - per backend, from the ``Projection``: backend graph (scipy CSR or ``networkx.Graph``), components,
   communities (``FastBackend``: Leiden CPM; networkx has no Leiden, so its baseline is
   ``networkx.community.louvain_communities``, a cost baseline only) and PageRank x5 (``proximity`` with
@@ -66,6 +67,7 @@ from scanner.graph.backend import FastBackend, GraphBackend, NetworkxBackend
 from scanner.graph.build import Projection, project
 from scanner.graph.icons import near_duplicate_hash_pairs
 from scanner.graph.propagate import proximity
+from scanner.graph.ties import network_support
 from scanner.groups import GroupState, fold
 from scanner.policy import Policy, default_policy
 from scanner.schema import GroupSnapshot, Located
@@ -317,7 +319,7 @@ def rank_all(projection: Projection, seeds: Mapping[str, np.ndarray], policy: Po
     prop = policy.graph.propagation
     if not (policy.graph.enabled and projection.edges):
         return "no edges"
-    adjacency = projection.adjacency()
+    adjacency = projection.walk()  # as assess: the directed walk (scanner.graph.ties)
     reached = 0
     for category in policy.categories:
         values = proximity(adjacency, seeds[category], prop.seed_min_risk, prop.restart, prop.max_iter,
@@ -414,7 +416,8 @@ def tile_projection(base: Projection, copies: int) -> Projection:
     return Projection([copy_id(g, k) for k in range(copies) for g in base.groups],
                       np.tile(base.src, copies) + shifts, np.tile(base.dst, copies) + shifts,
                       np.tile(base.weight, copies), np.tile(base.by_kind, (copies, 1)),
-                      [f"{hub} (copy {k})" for k in range(copies) for hub in base.hubs])
+                      [f"{hub} (copy {k})" for k in range(copies) for hub in base.hubs],
+                      np.tile(base.posted, (copies, 1)), np.tile(base.out_links, copies), base.inbound)
 
 
 def tile_icon_pairs(pairs: set[tuple[str, str]], copies: int, seed: int) -> set[tuple[str, str]]:
@@ -441,8 +444,18 @@ def graph_stage(states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str
     projection, _ = project(states, pdq_by_group, policy.graph, variants, sorted(pairs))
     community = policy.graph.community
     found = FastBackend().communities(projection, community.resolution, community.seed)
+    supported = ""
+    if seeds is not None:
+        # Each group's ties into its harmful network (scanner.graph.ties), as assess computes them.
+        membership = np.full(len(projection.groups), -1, dtype=np.int64)
+        for number, members in enumerate(found):
+            membership[members] = number
+        worth = (np.max(np.stack(list(seeds.values())), axis=0) >= policy.graph.propagation.seed_min_risk)
+        network = network_support(projection, membership, len(found), worth.astype(np.int64), (),
+                                  policy.graph.edge_weights, policy.graph.ties)
+        supported = f", {int((network.support >= policy.graph.ties.member_min).sum()):,} groups with member support"
     ranked = rank_all(projection, seeds, policy, FastBackend()) if seeds is not None else "no seeds"
-    return f"{projection.edges:,} edges, {len(pairs):,} icon pairs, {len(found):,} communities; {ranked}"
+    return f"{projection.edges:,} edges, {len(pairs):,} icon pairs, {len(found):,} communities{supported}; {ranked}"
 
 
 # --------------------------------------------------------------------------------------------- full scan

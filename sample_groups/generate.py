@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import links, networks, vocab
+from . import adversarial, links, networks, vocab
 from .icons import bits_to_hex, hex_to_bits, png_bytes
 from .world import END, Group, Icon, Observation, World, iso
 
@@ -28,8 +28,9 @@ LABEL_ORDER = ["child_safety", "sexual_solicitation", "incitement", "scam", "adu
 N_DECOYS = 10
 
 
-def build_world(seed: int, n_groups: int) -> tuple[World, Counter]:
-    """Create every group, edge and observation for one seed."""
+def build_world(seed: int, n_groups: int, with_adversarial: bool = True) -> tuple[World, Counter]:
+    """Create every group, edge and observation for one seed: ``n_groups`` in the base world, plus the
+    adversarial suite (``sample_groups/adversarial.py``, ``adversarial.total()`` groups) unless left out."""
     if n_groups < networks.MIN_GROUPS:
         raise SystemExit(f"--groups must be at least {networks.MIN_GROUPS}")
     w = World(seed)
@@ -48,8 +49,10 @@ def build_world(seed: int, n_groups: int) -> tuple[World, Counter]:
     networks.add_benign_posts(w, benign + hard, stats)
     directories = networks.build_directories(w, benign + hard, rings, stats)
     networks.add_revisions(w, benign + hard + directories, round(n_groups * 0.05), stats)
+    if with_adversarial:
+        adversarial.build(w, rings, benign, stats)
     w.resolve_edges()
-    assert len(w.groups) == n_groups, (len(w.groups), n_groups)
+    assert len(w.groups) == n_groups + (adversarial.total() if with_adversarial else 0), (len(w.groups), n_groups)
     return w, stats
 
 
@@ -260,8 +263,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--groups", type=int, default=5000)
     ap.add_argument("--out", type=Path, default=Path("sample_groups"))
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--no-adversarial", action="store_true",
+                    help=f"leave out the adversarial suite ({adversarial.total()} groups on top of --groups)")
     args = ap.parse_args(argv)
-    w, stats = build_world(args.seed, args.groups)
+    w, stats = build_world(args.seed, args.groups, not args.no_adversarial)
     info = write(w, args.seed, args.out)
     if not args.quiet:
         print(summary(w, stats, info))

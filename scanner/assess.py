@@ -18,15 +18,25 @@ from scanner.graph.build import KIND_INDEX, Projection, project
 from scanner.graph.icons import near_duplicate_hash_pairs
 from scanner.graph.identity import assign_ids
 from scanner.graph.propagate import proximity
-from scanner.graph.successors import successions
+from scanner.graph.successors import Succession, successions
+from scanner.graph.ties import TieIndex, network_support
 from scanner.groups import GroupState, link_owners
-from scanner.policy import Policy
+from scanner.policy import TIER_ORDER, Policy
 from scanner.reasons import Reason
 from scanner.runner import LocalRunner, SignalRunner
 from scanner.scancache import cache_key
 from scanner.schema import utc_iso
 from scanner.scope import Scope, touched_groups
-from scanner.scoring import ClusterScore, Evidence, GroupScore, add_graph_proximity, direct_evidence, score_clusters
+from scanner.scoring import (
+    ClusterScore,
+    Evidence,
+    GroupScore,
+    add_graph_proximity,
+    category_context,
+    direct_evidence,
+    score_clusters,
+    top_category,
+)
 from scanner.signals.base import ScanContext, Signal, SignalResult
 from scanner.signals.hashbank import HashBank, bank_results
 from scanner.signals.icon import IconSignal
@@ -72,11 +82,13 @@ def default_signals(policy: Policy, lexicon: Lexicon | None = None,
 
 
 def succession_results(states: Mapping[str, GroupState], only: set[str] | None = None,
-                       owners: Mapping[str, str] | None = None) -> list[SignalResult]:
+                       owners: Mapping[str, str] | None = None,
+                       found: Sequence[Succession] | None = None) -> list[SignalResult]:
     """Successor groups as evasion modifiers on both ends, each with the reason naming the other group.
-    ``only``: the results of these groups only (both ends of a succession are in one component)."""
+    ``only``: the results of these groups only (both ends of a succession are in one component). ``found``: the
+    successions when already known."""
     reasons: dict[str, list[Reason]] = {}
-    for item in successions(states, only=only, owners=owners):
+    for item in found if found is not None else successions(states, only=only, owners=owners):
         before, after = states[item.predecessor].latest.name, states[item.successor].latest.name
         reasons.setdefault(item.successor, []).append(Reason(
             "graph", "successor_of", item.predecessor, "evasion", 0.6 * item.similarity,
@@ -86,16 +98,6 @@ def succession_results(states: Mapping[str, GroupState], only: set[str] | None =
             f"Posts the invite of {after!r}, a later group with a similar name (a backup or respawn)."))
     return [SignalResult(gid, "successor", {}, tuple(found), frozenset({"evasion"}))
             for gid, found in sorted(reasons.items()) if only is None or gid in only]
-
-
-def internal_shares(projection: Projection, membership: np.ndarray) -> np.ndarray:
-    """Per group: the share of its projected edge weight that stays inside its own community."""
-    n = len(projection.groups)
-    src, dst, weight = projection.edge_arrays()
-    total = np.bincount(src, weight, minlength=n) + np.bincount(dst, weight, minlength=n)
-    same = membership[src] == membership[dst]
-    inside = (np.bincount(src[same], weight[same], minlength=n) + np.bincount(dst[same], weight[same], minlength=n))
-    return np.divide(inside, total, out=np.zeros(n), where=total > 0)
 
 
 def linked_pairs(projection: Projection, membership: np.ndarray, communities: int) -> np.ndarray:
@@ -219,7 +221,8 @@ def assess(
         for result in bank_results(scored, pdq_by_group, banks, policy.signals.hash_banks.match_weight, variants):
             per_group[result.group_id].append(result)
             features[result.group_id].update(result.features)
-    for result in succession_results(states, scored_set, owners):
+    found_successions = successions(states, only=scored_set, owners=owners)
+    for result in succession_results(states, scored_set, owners, found_successions):
         per_group[result.group_id].append(result)
     empty = direct_evidence([], policy)
     evidence: list[Evidence] = [empty] * n if scope is not None else []
@@ -241,27 +244,64 @@ def assess(
         progress("graph", 1, 2)
 
     started = time.perf_counter()
+    membership = np.full(n, -1, dtype=np.int64)
+    for number, members in enumerate(found):
+        membership[members] = number
+    rows = np.arange(n) if wanted is None else np.flatnonzero(wanted)
+    own = np.zeros(n)
+    own[rows] = [max(evidence[i].scores.values(), default=0.0) for i in rows]
+    ties_policy = policy.graph.ties
+    index_of = {g: i for i, g in enumerate(group_ids)} if found_successions else {}
+    respawns = [(index_of[item.predecessor], index_of[item.successor]) for item in found_successions]
+    seed = own >= policy.graph.propagation.seed_min_risk
+    # How many independent seeds a seed is worth: a moderator's violating decision or a hash-list hit counts as
+    # two (it is corroborated already), a name or an icon score as one.
+    strong_signals = {"review", "hash_bank"}
+    worth = np.zeros(n, dtype=np.int64)
+    for i in np.flatnonzero(seed):
+        worth[i] = 2 if any(r.signal in strong_signals and r.weight > 0 for r in evidence[i].reasons) else 1
+    network = network_support(projection, membership, len(found), worth, respawns, policy.graph.edge_weights,
+                              ties_policy, own >= ties_policy.own_min)
+    ties, group_support, harmful, seed_neighbours = (network.ties, network.support, network.harmful,
+                                                     network.seed_neighbours)
+    member = (own >= ties_policy.own_min) | (group_support >= ties_policy.member_min)
+    timings["ties"] = time.perf_counter() - started
+
+    started = time.perf_counter()
     if policy.graph.enabled and projection.edges:
-        adjacency = projection.adjacency()
+        walk = projection.walk()
         prop = policy.graph.propagation
-        rows = np.arange(n) if wanted is None else np.flatnonzero(wanted)
+        context_categories = set(policy.fusion.category_context)
+        # The tier of the category a group's own evidence already reviews it under (9: none). Graph evidence
+        # does not move it into a more severe category (only category_context, with a marker of its own, may).
+        tier_of = {c: TIER_ORDER.index(p.severity) for c, p in policy.categories.items()}
+        own_tier = np.full(n, 9, dtype=np.int64)
+        for i in np.flatnonzero(own >= policy.review_threshold):
+            own_category, _ = top_category(evidence[i].scores, policy)
+            if own_category is not None:
+                own_tier[i] = tier_of[own_category]
         for category in policy.categories:
             direct = np.zeros(n)
             direct[rows] = [evidence[i].scores.get(category, 0.0) for i in rows]
-            values = proximity(adjacency, direct, prop.seed_min_risk, prop.restart, prop.max_iter, component,
+            values = proximity(walk, direct, prop.seed_min_risk, prop.restart, prop.max_iter, component,
                                lambda seeds: backend.personalized_rank(projection, seeds, prop.restart, prop.max_iter))
             for i in np.flatnonzero(values > 0):
-                if direct[i] < values[i] * policy.fusion.graph_proximity:
-                    evidence[i] = add_graph_proximity(evidence[i], {category: float(values[i])}, policy)
+                cap = 1.0 if member[i] else ties_policy.connected_max
+                if tier_of[category] < own_tier[i]:
+                    cap = min(cap, 0.9 * policy.review_threshold)
+                if direct[i] < min(values[i] * policy.fusion.graph_proximity, cap):
+                    evidence[i] = add_graph_proximity(evidence[i], {category: float(values[i])}, policy, cap)
+                if category in context_categories and member[i] and values[i] >= policy.review_threshold:
+                    scores, added = category_context(evidence[i].scores, features.get(group_ids[i], {}),
+                                                     {category: float(values[i])}, "the groups it is tied to",
+                                                     policy)
+                    if added:
+                        evidence[i] = Evidence(scores, (*evidence[i].reasons, *added), evidence[i].modifiers)
     timings["propagation"] = time.perf_counter() - started
     if progress:
         progress("graph", 2, 2)
 
     started = time.perf_counter()
-    membership = np.full(n, -1, dtype=np.int64)
-    for number, members in enumerate(found):
-        membership[members] = number
-    shares = internal_shares(projection, membership)
     named = [[group_ids[i] for i in members] for members in found]
     if scope is None:
         ids = assign_ids(named, previous_clusters or {})
@@ -274,7 +314,13 @@ def assess(
     shapes = [{**structure_of(members, int(links[number]), state_list, families),
                "component_size": int(component_size[component[members[0]]])}
               for number, members in enumerate(found)]
-    clusters, groups = score_clusters(ids, found, group_ids, evidence, shares, shapes, policy)
+    tie_index = TieIndex(projection, ties, ties_policy)
+
+    def tie_lookup(i: int, counted):
+        return tie_index.of(i, lambda j: bool(counted(j) or harmful[j] or (seed[j] and seed_neighbours[i] >= 2)))
+
+    clusters, groups = score_clusters(ids, found, group_ids, evidence, group_support, shapes, policy, own,
+                                      features, tie_lookup)
     timings["scoring"] = time.perf_counter() - started
     if scope is not None:
         families = {g: f for g, f in families.items() if g in scope.groups}

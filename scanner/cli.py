@@ -28,7 +28,7 @@ from rich.table import Table
 
 from scanner.banks import load_banks
 from scanner.display import escape
-from scanner.evaluation import group_metrics, network_metrics, public_names_metrics, read_labels
+from scanner.evaluation import group_metrics, network_metrics, public_names_metrics, read_labels, role_metrics
 from scanner.export import NotFound, cluster_graph, write_graphml
 from scanner.pipeline import ScanSummary, close_abandoned_runs, run_scan, scan_records
 from scanner.policy import Policy, PolicyError, load_policy
@@ -394,7 +394,12 @@ def show(
     cluster = detail["cluster"]
     if cluster:
         console.print(f"cluster {cluster['cluster_id']}: {cluster['size']} groups, {cluster['category'] or '-'} "
-                      f"risk {cluster['risk']:.2f}")
+                      f"risk {cluster['risk']:.2f}; {detail['membership']}")
+    if detail["ties"]:
+        console.print("[bold]ties that moved its score[/] (kind, direction seen from this group, other group)")
+        for tie in detail["ties"]:
+            console.print(f"  {tie['strength']:.2f} {tie['kind']:<20} {tie['direction']:<9} "
+                          f"{escape(tie['group_id'])} {escape(repr(tie['name'] or ''))}")
     console.print("[bold]reasons[/]")
     for reason in detail["reasons"]:
         console.print(f"  {reason['weight']:.2f} {reason['category']:<20} {escape(reason['sentence'])}")
@@ -499,8 +504,9 @@ def evaluate(
         engine.dispose()
     labels = read_labels(labels_path)
     result = {
-        "networks": network_metrics(all_clusters, labels),
+        "networks": network_metrics(all_clusters, labels, all_groups),
         "groups": group_metrics(all_groups, labels, list(policy.categories)),
+        "roles": role_metrics(all_groups, labels),
     }
     names_path = public_names or _default_public_names()
     if names_path is not None and names_path.is_file():
@@ -524,12 +530,20 @@ def _print_eval(result: dict, show_names: bool) -> None:
                   f"cluster: #{net['best_benign_cluster_rank']}")
     table = Table(title="networks (recovered = coverage >= 0.5 and purity >= 0.5)")
     for column in ("ring", "label", "size", "cluster", "rank", "cluster size", "category", "coverage", "purity",
-                   "recovered"):
+                   "group recall", "recovered"):
         table.add_column(column)
     for ring, r in net["networks"].items():
         table.add_row(ring, r["label"], str(r["size"]), str(r["cluster_id"]), str(r["cluster_rank"]),
                       str(r["cluster_size"]), str(r["cluster_category"]), _fmt(r["coverage"]), _fmt(r["purity"]),
-                      "yes" if r["recovered"] else "[red]no[/]")
+                      _fmt(r.get("group_recall")), "yes" if r["recovered"] else "[red]no[/]")
+    console.print(table)
+    table = Table(title="groups outside planted networks, by label/role (severe = P0 or P1; connected = shown as "
+                        "connected to a case, not a member)")
+    for column in ("label/role", "groups", "flagged", "share", "severe", "by severity", "connected"):
+        table.add_column(column)
+    for role, m in result.get("roles", {}).items():
+        table.add_row(role, str(m["count"]), str(m["flagged"]), _fmt(m["flagged_share"]), str(m["severe"]),
+                      str(m["by_severity"]), str(m["connected"]))
     console.print(table)
     table = Table(title="flagged groups by top category")
     for column in ("category", "support", "flagged", "precision", "recall"):

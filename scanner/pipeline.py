@@ -416,7 +416,7 @@ def persist(engine: Engine, assessment: Assessment, states: Mapping[str, GroupSt
                 state.snapshots, family, score.cluster_id, round(score.risk, 6), score.category, score.flagged,
                 score.severity, score.deadline_hours, [(c, round(v, 6)) for c, v in sorted(score.categories.items())],
                 [(r.signal, r.feature, r.value, r.category, round(r.weight, 4), r.sentence) for r in score.reasons],
-                sorted(score.modifiers), feats,
+                sorted(score.modifiers), feats, score.membership,
             ))
             if known_groups.get(score.group_id) == digest:
                 continue
@@ -428,7 +428,7 @@ def persist(engine: Engine, assessment: Assessment, states: Mapping[str, GroupSt
                 risk=round(score.risk, 6), category=score.category, flagged=score.flagged,
                 severity=score.severity, deadline_hours=score.deadline_hours,
                 categories={c: round(v, 6) for c, v in sorted(score.categories.items())},
-                reasons=_reasons(score.reasons), modifiers=sorted(score.modifiers),
+                reasons=_reasons(score.reasons), modifiers=sorted(score.modifiers), membership=score.membership,
                 # Signals that run a model report "<signal>_version" as a feature (see TextModelSignal).
                 model_versions={k.removesuffix("_version"): str(v) for k, v in sorted(feats.items())
                                 if k.endswith("_version")},

@@ -122,6 +122,22 @@ class PropagationPolicy(_Model):
     max_iter: int = Field(ge=10)
 
 
+class TiePolicy(_Model):
+    """How much one tie between two groups says about a group (``scanner.graph.ties``). Direction matters: a group
+    chooses the links it posts, but anyone can post its link. Defaults in ``scanner/data/policy.yaml``."""
+
+    posted_by_it: float = Field(default=0.6, ge=0, lt=1)
+    posted_to_it: float = Field(default=0.15, gt=0, lt=1)
+    inbound_max: float = Field(default=0.3, ge=0, lt=1)
+    posting_volume: int = Field(default=5, ge=1)
+    shared_admin: float = Field(default=0.6, ge=0, lt=1)
+    near_duplicate_icon: float = Field(default=0.5, ge=0, lt=1)
+    successor: float = Field(default=0.75, ge=0, lt=1)
+    member_min: float = Field(default=0.7, gt=0, le=1)
+    own_min: float = Field(default=0.3, gt=0, le=1)
+    connected_max: float = Field(default=0.3, ge=0, le=1)
+
+
 class GraphPolicy(_Model):
     enabled: bool = True
     edge_weights: EdgeWeights
@@ -130,11 +146,22 @@ class GraphPolicy(_Model):
     max_groups_per_icon: int = Field(ge=2)
     community: CommunityPolicy
     propagation: PropagationPolicy
+    ties: TiePolicy = Field(default_factory=TiePolicy)
+
+
+class CategoryContext(_Model):
+    """A group whose network carries ``category`` evidence and that itself carries one of ``markers`` is reviewed
+    under that category; ``weight`` is how far network context may move it (0 turns the rule off)."""
+
+    markers: list[Literal["explicit_icon", "minor_indicator"]] = Field(min_length=1)
+    weight: float = Field(ge=0, le=1)
+    explicit_min: float = Field(default=0.5, ge=0, le=1)
 
 
 class FusionPolicy(_Model):
     graph_proximity: float = Field(ge=0, le=1)
     cluster_context: float = Field(ge=0, le=1)
+    category_context: dict[str, CategoryContext] = Field(default_factory=dict)
 
 
 class ReviewPolicy(_Model):
@@ -212,6 +239,9 @@ class Policy(_Model):
                 raise ValueError(f"lexicon rules name category {category!r}, which is not under categories")
         if self.signals.hash_banks.default_category not in self.categories:
             raise ValueError("signals.hash_banks.default_category is not under categories")
+        for category in self.fusion.category_context:
+            if category not in self.categories:
+                raise ValueError(f"fusion.category_context names category {category!r}, which is not under categories")
         missing = [t for t in TIER_ORDER if t not in self.tiers]
         if missing:
             raise ValueError(f"tiers lacks {missing}")

@@ -10,19 +10,28 @@ needs no training data, and each term is a reason a moderator can read. The stag
    "explicit icon + minor indicators in the text");
 2. graph proximity: personalized PageRank from groups with strong direct risk (``scanner.graph.propagate``);
 3. cluster risk: the strongest members, each corroborating less (weights ``cluster_corroboration``);
-4. cluster context: a member of a flagged cluster inherits the cluster's risk in proportion to the share of its
-   connections that lie inside the cluster, so a ring member with an innocent name is flagged while a link
-   directory that touches the ring with 4 of its 60 links is not. Clusters below the review threshold pass
-   nothing on: a tuition cluster of twenty weak "class 12 ... paid via UPI" groups must not lift itself.
+4. cluster context: a member of a flagged cluster inherits the cluster's risk in proportion to its *support*,
+   the noisy-OR of its independent ties into the cluster (``scanner.graph.ties``: the links it posted, shared
+   admins, look-alike icons, a respawn; links others posted to it count little and at most ``inbound_max``).
+   So a ring member with an innocent name is flagged, while a link directory that touches the ring with 4 of
+   its 60 links, a popular group whose link the ring spammed, or a club sharing one admin with the ring are
+   not. A group with no evidence of its own and support below ``member_min`` is *connected* to the case, not a
+   member: it inherits nothing and is shown as such. Clusters below the review threshold pass nothing on: a
+   tuition cluster of twenty weak "class 12 ... paid via UPI" groups must not lift itself.
+   Context (and graph proximity, ``scanner.assess``) does not lift a group its own evidence reviews under one
+   category into a more severe one (a solicitation ring with some child-safety text stays solicitation);
+5. category context: only this may. A member whose network carries child-safety evidence and that itself carries
+   an explicit icon or minor indicators is reviewed as child_safety (``fusion.category_context`` says how far).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from scanner.graph.ties import Tie
 from scanner.policy import TIER_ORDER, Policy, Tier
 from scanner.reasons import Reason
 from scanner.signals.base import SignalResult
@@ -56,6 +65,8 @@ class GroupScore:
     reasons: tuple[Reason, ...]
     modifiers: frozenset[str]
     cluster_id: str
+    # "member" of its case, or only "connected" to it (no evidence of its own, one weak tie: scanner.graph.ties).
+    membership: str = "member"
 
 
 @dataclass(frozen=True)
@@ -119,12 +130,14 @@ def direct_evidence(results: Sequence[SignalResult], policy: Policy) -> Evidence
     return Evidence(scores, tuple(reasons), frozenset(modifiers))
 
 
-def add_graph_proximity(evidence: Evidence, proximity: Mapping[str, float], policy: Policy) -> Evidence:
-    """Fold graph proximity (per category, 0..1) into a group's evidence."""
+def add_graph_proximity(evidence: Evidence, proximity: Mapping[str, float], policy: Policy,
+                        cap: float = 1.0) -> Evidence:
+    """Fold graph proximity (per category, 0..1) into a group's evidence, each term at most ``cap`` (a group
+    only connected to a network, ``scanner.graph.ties``)."""
     scores = dict(evidence.scores)
     reasons = list(evidence.reasons)
     for category, value in sorted(proximity.items()):
-        weight = policy.fusion.graph_proximity * value
+        weight = min(policy.fusion.graph_proximity * value, cap)
         if weight < 0.05:
             continue
         scores[category] = noisy_or([scores.get(category, 0.0), weight])
@@ -161,7 +174,7 @@ def aggregate_reasons(members: Sequence[Evidence], category: str | None, size: i
     for member in members:
         seen = set()
         for reason in member.reasons:
-            if reason.category not in (category, "evasion"):
+            if reason.category not in (category, "evasion") or reason.feature == "tie":
                 continue
             key = (reason.signal, reason.feature)
             if key in seen:
@@ -198,18 +211,88 @@ def structure_reason(shape: Mapping[str, object], size: int, category: str | Non
                   f"{size} groups: " + "; ".join(parts) + ".")
 
 
+TieLookup = Callable[[int, Callable[[int], bool]], Sequence[Tie]]
+
+TIE_WORDS = {
+    ("links_to", "outbound"): "it posted the invite of",
+    ("links_to", "inbound"): "its invite was posted by",
+    ("shared_admin", "shared"): "it shares an admin with",
+    ("near_duplicate_icon", "shared"): "its icon is a near duplicate of the icon of",
+    ("successor_of", "respawn"): "it looks like a respawn of",
+}
+
+
+def tie_reasons(ties: Sequence[Tie], group_ids: Sequence[str], category: str, limit: int = 6) -> list[Reason]:
+    """One reason per tie that moved a score: kind, direction and the group at the other end, in ``value`` as
+    ``kind|direction|group_id|strength`` (weight 0: the context reason carries the weight)."""
+    out = []
+    for tie in ties[:limit]:
+        other = group_ids[tie.other]
+        out.append(Reason("graph", "tie", f"{tie.kind}|{tie.direction}|{other}|{tie.strength:.2f}", category, 0.0,
+                          f"Tie ({tie.kind}, {tie.direction}, strength {tie.strength:.2f}): "
+                          f"{TIE_WORDS.get((tie.kind, tie.direction), 'tied to')} {other}."))
+    return out
+
+
+def _marker(features: Mapping[str, object], rule) -> tuple[float, str]:
+    """The strongest of a category-context rule's markers the group carries itself, and what it is."""
+    best, what = 0.0, ""
+    explicit = features.get("explicit")
+    if "explicit_icon" in rule.markers and isinstance(explicit, int | float) and explicit >= rule.explicit_min:
+        best, what = float(explicit), f"an explicit icon ({float(explicit):.2f})"
+    indicators = features.get("indicators")
+    minor = indicators.get("minor", 0.0) if isinstance(indicators, dict) else 0.0
+    if "minor_indicator" in rule.markers and minor and float(minor) > best:
+        best, what = float(minor), f"minor indicators in its text ({float(minor):.2f})"
+    return best, what
+
+
+def category_context(scores: Mapping[str, float], features: Mapping[str, object], network: Mapping[str, float],
+                     where: str, policy: Policy) -> tuple[dict[str, float], list[Reason]]:
+    """``fusion.category_context``: a group whose network (``network[c]``, 0..1, from ``where``) carries category
+    c at review level and that itself carries one of the rule's markers gets c evidence ``weight * network *
+    marker``: a camouflaged ring with explicit icons linked to a child-safety chain is reviewed as child_safety.
+    Returns the new scores and the reasons added."""
+    out = dict(scores)
+    added: list[Reason] = []
+    for c, rule in policy.fusion.category_context.items():
+        value = network.get(c, 0.0)
+        if rule.weight <= 0 or value < policy.review_threshold or out.get(c, 0.0) >= policy.review_threshold:
+            continue
+        marker, what = _marker(features, rule)
+        if not marker:
+            continue
+        weight = rule.weight * value * marker
+        out[c] = noisy_or([out.get(c, 0.0), weight])
+        added.append(Reason(
+            "graph", "category_context", f"{c} network={value:.2f} marker={marker:.2f}", c, weight,
+            f"Its network ({where}) carries {c} evidence ({value:.2f}) and it carries {what} itself: reviewed "
+            f"as {c} (policy lets network context move a category by up to {rule.weight:.2f})."))
+    return out, added
+
+
 def score_clusters(
     cluster_ids: Sequence[str],
     communities: Sequence[Sequence[int]],
     group_ids: Sequence[str],
     evidence: Sequence[Evidence],
-    internal_share: Sequence[float] | np.ndarray,
+    support: Sequence[float] | np.ndarray,
     structure: Sequence[Mapping[str, object]],
     policy: Policy,
+    own: Sequence[float] | np.ndarray | None = None,
+    features: Mapping[str, Mapping[str, object]] | None = None,
+    ties: TieLookup | None = None,
 ) -> tuple[list[ClusterScore], list[GroupScore]]:
-    """Cluster risks from member evidence, then each member's final risk with its cluster context."""
+    """Cluster risks from member evidence, then each member's final risk with its cluster context.
+
+    ``support``: per group, the noisy-OR of its ties into its own cluster or to seeds (``scanner.graph.ties``);
+    ``own``: per group, its strongest direct (own-signal) risk, taken from ``evidence`` when not given;
+    ``features``: signal features by group id (explicit icon, indicators) for category context;
+    ``ties(i, counted)``: group i's ties to the groups ``counted`` accepts, for per-tie reasons."""
     clusters: list[ClusterScore] = []
     groups: list[GroupScore | None] = [None] * len(group_ids)
+    tie_policy = policy.graph.ties
+    features = features or {}
     for cid, members, shape in zip(cluster_ids, communities, structure, strict=True):
         member_evidence = [evidence[i] for i in members]
         categories = cluster_categories(member_evidence, policy.cluster_corroboration)
@@ -220,32 +303,75 @@ def score_clusters(
         described = structure_reason(shape, len(members), category)
         if described is not None:
             summary = (*summary, described)
-        clusters.append(ClusterScore(
-            cid, tuple(group_ids[i] for i in members), categories, risk, category, risk >= policy.review_threshold,
-            tier, deadline, summary, shape,
-        ))
+        flagged = risk >= policy.review_threshold
+
+        def own_risk(i: int) -> float:
+            return float(own[i]) if own is not None else max(evidence[i].scores.values(), default=0.0)
+
+        members_proper = {i for i in members
+                          if own_risk(i) >= tie_policy.own_min or float(support[i]) >= tie_policy.member_min}
+        in_cluster = set(members)
+        connected: list[str] = []
         for i in members:
-            own = evidence[i]
-            scores = dict(own.scores)
-            reasons = list(own.reasons)
+            own_evidence = evidence[i]
+            scores = dict(own_evidence.scores)
+            reasons = list(own_evidence.reasons)
+            is_member = i in members_proper
+            membership = "member"
+            counted_ties: Sequence[Tie] | None = None
             # Context only from a cluster that is itself a case: many weak members must not lift each other.
-            if len(members) > 1 and internal_share[i] > 0 and risk >= policy.review_threshold:
+            if len(members) > 1 and flagged and not is_member:
+                membership = "connected"
+                connected.append(group_ids[i])
+                counted_ties = ties(i, in_cluster.__contains__) if ties else ()
+                reasons.append(Reason(
+                    "cluster", "connected", f"{cid} support={float(support[i]):.2f}", category or "structure", 0.0,
+                    f"Connected to cluster {cid} ({len(members)} groups, {category} risk {risk:.2f}) by ties "
+                    f"worth {float(support[i]):.2f} (a member needs {tie_policy.member_min:.2f}) and no evidence of "
+                    f"its own: shown as connected to the case, not as a member."))
+                reasons.extend(tie_reasons(counted_ties, group_ids, category or "structure"))
+            elif len(members) > 1 and support[i] > 0 and flagged:
+                moved = False
+                # Context does not move a group its own evidence already reviews under a category into a more
+                # severe one: only ``category_context`` (a marker of its own) may (a solicitation ring whose
+                # cluster has some child-safety text stays solicitation).
+                own_category, own_top = top_category(own_evidence.scores, policy)
+                own_tier = (TIER_ORDER.index(policy.categories[own_category].severity)
+                            if own_category is not None and own_top >= policy.review_threshold else None)
                 for c, value in categories.items():
-                    weight = policy.fusion.cluster_context * value * internal_share[i]
+                    weight = policy.fusion.cluster_context * value * float(support[i])
                     if weight < 0.05:
                         continue
+                    if own_tier is not None and c != own_category and \
+                            TIER_ORDER.index(policy.categories[c].severity) < own_tier:
+                        weight = min(weight, policy.review_threshold * 0.9)
+                    moved = True
                     scores[c] = noisy_or([scores.get(c, 0.0), weight])
                     reasons.append(Reason(
-                        "cluster", "context", f"{cid} risk={value:.2f} share={internal_share[i]:.2f}", c, weight,
-                        f"{internal_share[i]:.0%} of its links, shared admins and icon look-alikes are inside "
-                        f"cluster {cid} ({len(members)} groups, {c} risk {value:.2f}).",
+                        "cluster", "context", f"{cid} risk={value:.2f} support={float(support[i]):.2f}", c, weight,
+                        f"Its own ties into cluster {cid} ({len(members)} groups, {c} risk {value:.2f}) add up to "
+                        f"{float(support[i]):.2f}: inherits {weight:.2f}.",
                     ))
+                if moved and ties is not None:
+                    counted_ties = ties(i, members_proper.__contains__)
+                    reasons.extend(tie_reasons(counted_ties, group_ids, category or "structure"))
+            if is_member and len(members) > 1 and flagged:
+                share = min(1.0, float(support[i]) / tie_policy.member_min)
+                network = {c: categories.get(c, 0.0) * share for c in policy.fusion.category_context}
+                scores, added = category_context(scores, features.get(group_ids[i], {}), network,
+                                                 f"cluster {cid}", policy)
+                reasons.extend(added)
             g_category, g_risk = top_category(scores, policy)
-            g_tier, g_deadline = severity(g_category, g_risk, "evasion" in own.modifiers, policy)
+            g_tier, g_deadline = severity(g_category, g_risk, "evasion" in own_evidence.modifiers, policy)
             ordered = tuple(sorted(reasons, key=lambda r: (-r.weight, r.signal, r.feature, r.value)))
             groups[i] = GroupScore(
                 group_ids[i], scores, g_risk, g_category, g_risk >= policy.review_threshold, g_tier, g_deadline,
-                ordered, own.modifiers, cid,
+                ordered, own_evidence.modifiers, cid, membership,
             )
+        if connected:
+            shape = {**shape, "connected": sorted(connected)}
+        clusters.append(ClusterScore(
+            cid, tuple(group_ids[i] for i in members), categories, risk, category, flagged,
+            tier, deadline, summary, shape,
+        ))
     return clusters, [g for g in groups if g is not None]
-

@@ -63,3 +63,18 @@ def test_policy_command_prints_effective_policy_and_fails_with_line(tmp_path):
     path.write_text("review_threshold: 0.6\ngraph:\n  community:\n    resolution: 9\n")
     failed = runner.invoke(app, ["policy", str(path)])
     assert failed.exit_code == 2 and "p.yaml:4" in failed.output
+
+
+def test_graph_ties_and_category_context_are_validated(tmp_path):
+    policy = default_policy()
+    assert policy.graph.ties.posted_to_it < policy.graph.ties.posted_by_it  # direction matters by default
+    assert policy.fusion.category_context["child_safety"].markers == ["explicit_icon", "minor_indicator"]
+    path = tmp_path / "policy.yaml"
+    path.write_text("fusion:\n  category_context:\n    child_abuse: {markers: [explicit_icon], weight: 0.9}\n")
+    with pytest.raises(PolicyError, match="child_abuse"):
+        load_policy(path)
+    path.write_text("graph:\n  ties:\n    posted_to_it: 0\n")
+    with pytest.raises(PolicyError, match="posted_to_it"):
+        load_policy(path)
+    path.write_text("fusion:\n  category_context:\n    child_safety: {markers: [explicit_icon], weight: 0}\n")
+    assert load_policy(path).fusion.category_context["child_safety"].weight == 0  # the rule turned off

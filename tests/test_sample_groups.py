@@ -62,7 +62,7 @@ def test_child_safety_cluster_explains_itself(scanned):
 
 def test_malformed_lines_are_quarantined_and_the_rest_stored(scanned):
     engine, summary = scanned
-    assert [r.line for r in summary.rejected] == [101, 2655, 5311]
+    assert [r.line for r in summary.rejected] == [101, 2844, 5689]
     assert len(rejected_dicts(engine)) == 3
     assert summary.groups == len(read_labels(SAMPLE / "labels.csv"))
 

@@ -103,3 +103,21 @@ def test_every_category_score_has_a_reason():
         for category, value in group.categories.items():
             if value > 0:
                 assert any(r.category == category for r in group.reasons), (group.group_id, category)
+
+
+def test_context_does_not_move_a_group_into_a_more_severe_category_without_a_marker():
+    """A solicitation group in a cluster that also carries child-safety evidence stays a solicitation case;
+    with an explicit icon of its own, category_context reviews it as child_safety, and says so."""
+    cs = Evidence({"child_safety": 0.9}, (Reason("lexicon", "cs", "x", "child_safety", 0.9, "cs"),))
+    cs2 = Evidence({"child_safety": 0.8}, (Reason("lexicon", "cs", "y", "child_safety", 0.8, "cs"),))
+    ss = Evidence({"sexual_solicitation": 0.9}, (Reason("lexicon", "ss", "z", "sexual_solicitation", 0.9, "ss"),))
+    quiet = Evidence({})
+    args = (["c-1"], [[0, 1, 2, 3]], ["cs", "cs2", "ss", "quiet"], [cs, cs2, ss, quiet], [1.0] * 4, [{}], POLICY)
+    _, groups = score_clusters(*args)
+    by_id = {g.group_id: g for g in groups}
+    assert by_id["ss"].category == "sexual_solicitation" and by_id["ss"].categories["child_safety"] < 0.5
+    assert by_id["quiet"].category == "child_safety"  # no category of its own: the network's
+    _, groups = score_clusters(*args, features={"ss": {"explicit": 0.9}})
+    marked = next(g for g in groups if g.group_id == "ss")
+    assert marked.category == "child_safety"
+    assert any(r.feature == "category_context" and "explicit icon" in r.sentence for r in marked.reasons)

@@ -56,7 +56,7 @@ class FastBackend:
                           max_iter: int) -> np.ndarray:
         """Solved on the seeds' components only (the rest is exactly zero): a few rings among a million groups
         cost what the rings cost."""
-        return component_pagerank(projection.adjacency(), personalization, projection.components(), restart,
+        return component_pagerank(projection.walk(), personalization, projection.components(), restart,
                                   max_iter)
 
 
@@ -68,6 +68,23 @@ class NetworkxBackend:
         graph = nx.Graph()
         graph.add_nodes_from(range(len(projection.groups)))
         graph.add_weighted_edges_from((i, j, w) for (i, j), w in projection.weights.items())
+        return graph
+
+    @staticmethod
+    def walk_graph(projection: Projection) -> nx.DiGraph:
+        """The directed walk edge by edge, written out plainly: an arc j -> i weighs what the tie says about i.
+        Admin and icon weight count both ways; each link a group posted counts fully towards the poster and
+        ``inbound`` of that towards the group whose link was posted."""
+        graph = nx.DiGraph()
+        graph.add_nodes_from(range(len(projection.groups)))
+        for e, (i, j) in enumerate(zip(projection.src.tolist(), projection.dst.tolist(), strict=True)):
+            kinds = projection.by_kind[e]
+            i_posted, j_posted = projection.posted[e]
+            links = i_posted + j_posted
+            per_link = kinds[0] / links if links else 0.0
+            shared = float(kinds[1] + kinds[2])
+            graph.add_edge(j, i, weight=shared + per_link * (i_posted + projection.inbound * j_posted))
+            graph.add_edge(i, j, weight=shared + per_link * (j_posted + projection.inbound * i_posted))
         return graph
 
     def components(self, projection: Projection) -> np.ndarray:
@@ -85,13 +102,14 @@ class NetworkxBackend:
                           max_iter: int) -> np.ndarray:
         rank = np.zeros(len(personalization))
         graph = self.graph(projection)
+        walk = self.walk_graph(projection)
         for component in nx.connected_components(graph):
             members = sorted(component)
             if personalization[members].sum() <= 0:
                 continue
             weights = {i: float(personalization[i]) for i in members}
             # networkx stops at N x tol (DESIGN.md): a tolerance scaled by N keeps it exact at any size.
-            found = nx.pagerank(graph.subgraph(members), alpha=1 - restart, personalization=weights,
+            found = nx.pagerank(walk.subgraph(members), alpha=1 - restart, personalization=weights,
                                 dangling=weights, weight="weight", tol=1e-12 / len(members),
                                 max_iter=max(max_iter, 1000))
             rank[members] = [found[i] for i in members]

@@ -100,6 +100,8 @@ class Group(SQLModel, table=True):
     updated_scan_id: int = Field(foreign_key="scan_run.id")
     # The model versions that produced this row's score (signal -> version): a retrained model is traceable.
     model_versions: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    # "member" of its case, or only "connected" to it (scanner.graph.ties): no evidence of its own, one weak tie.
+    membership: str = Field(default="member", max_length=16, sa_column_kwargs={"server_default": "member"})
 
 
 class Cluster(SQLModel, table=True):

@@ -40,6 +40,8 @@ def cluster_dicts(
                 "categories": c.categories,
                 "reasons": c.reasons,
                 "structure": c.structure,
+                # Members only connected to the case (one weak tie, no evidence of their own: scanner.graph.ties).
+                "connected": list(c.structure.get("connected", [])),
             }
             for c in rows
         ]
@@ -88,6 +90,7 @@ def group_dicts_from(rows) -> list[dict]:
                 "pdq": g.pdq,
                 "first_seen": g.first_seen.isoformat(),
                 "last_seen": g.last_seen.isoformat(),
+                "membership": g.membership,
             }
             for g in rows
         ]
@@ -150,7 +153,29 @@ def group_detail(engine: Engine, group_id: str) -> dict | None:
                          "member_count": payload.get("member_count"), "changes": _changes(previous, payload)})
         previous = payload
     detail["timeline"] = timeline
+    ties = ties_of(group.reasons)
+    if ties:
+        with Session(engine) as session:
+            names = dict(session.exec(select(Group.group_id, Group.name).where(
+                col(Group.group_id).in_(sorted({t["group_id"] for t in ties})))).all())
+        for tie in ties:
+            tie["name"] = names.get(tie["group_id"])
+    detail["ties"] = ties
     return detail
+
+
+def ties_of(reasons: list) -> list[dict]:
+    """The graph ties that moved a group's score (or connect it to its case), from its ``tie`` reasons: kind,
+    direction seen from the group, the group at the other end, strength, and the category they moved."""
+    out = []
+    for reason in reasons:
+        if reason.get("signal") == "graph" and reason.get("feature") == "tie":
+            # value: kind|direction|group_id|strength (scanner.scoring.tie_reasons); a group id may hold "|".
+            kind, direction, rest = (str(reason["value"]).split("|", 2) + ["", ""])[:3]
+            other, _, strength = rest.rpartition("|")
+            out.append({"kind": kind, "direction": direction, "group_id": other, "strength": float(strength or 0),
+                        "category": reason.get("category")})
+    return sorted(out, key=lambda t: (-t["strength"], t["kind"], t["group_id"]))
 
 
 def icon_thumbnail(engine: Engine, icon_sha256: str) -> bytes | None:

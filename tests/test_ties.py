@@ -1,0 +1,203 @@
+"""Ties (scanner.graph.ties): the graph cannot be turned against bystanders. Link-spam poisoning, a bridge admin
+and a group that renames itself leave the innocent groups unflagged (shown as *connected* to the case); a
+respawn and a camouflaged ring are still found, the ring as child_safety; every tie that moved a score is
+named with its kind, direction and the other group; the fast support and walk agree with their slow twins."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from scanner.graph.backend import FastBackend, NetworkxBackend
+from scanner.graph.build import project
+from scanner.graph.ties import support, support_reference, tie_strengths
+from scanner.groups import fold
+from scanner.pipeline import run_scan
+from scanner.policy import default_policy
+from scanner.schema import GroupSnapshot
+from scanner.store.db import open_database
+from scanner.store.queries import cluster_dicts, group_detail, group_dicts
+from tests.conftest import snapshot, write_jsonl
+from tests.test_graph import planted_world
+
+
+def tg(code: str) -> str:
+    return f"https://t.me/+{code:A<16}"
+
+
+def adversarial_records() -> list[dict]:
+    """A child-safety ring of 8 (cross-posting, one shared admin) that posts the links of 5 popular benign groups;
+    a runners' club sharing one admin with a ring group; a respawn of a ring group; a camouflaged ring of 5 study
+    groups with explicit icons (upstream scores) linked both ways with the ring; a school family of 4 in which
+    one group renames itself to an abusive name."""
+    rng = random.Random(5)
+    records = []
+    day = "2026-09-10T10:00:00Z"
+    for i in range(8):
+        targets = rng.sample([j for j in range(8) if j != i], 3)
+        posted = [{"url": tg(f"R{t}")} for t in targets] + [{"url": tg(f"P{i % 5}")}]
+        if i < 5:
+            posted.append({"url": tg(f"S{i}")})  # the camouflaged ring
+        if i == 0:
+            posted.append({"url": tg("NEW0")})  # announces its respawn
+        records.append(snapshot(f"tg:ring{i}", platform="telegram", name=f"teen xxx club {i}", observed_at=day,
+                                created_at="2026-08-01T00:00:00Z", own_invite_links=[tg(f"R{i}")],
+                                admins=["tg:user:ringadmin", f"tg:user:solo{i}"], posted_invite_links=posted))
+    records.append(snapshot("tg:respawn", platform="telegram", name="teen xxx club 0 new link", observed_at=day,
+                            created_at="2026-09-05T00:00:00Z", own_invite_links=[tg("NEW0")]))
+    for i, name in enumerate(["Cricket fans India", "Exam news updates", "Job alerts daily", "IPL live score",
+                              "Govt jobs info"]):
+        records.append(snapshot(f"tg:popular{i}", platform="telegram", name=name, member_count=15000,
+                                observed_at=day, created_at="2021-01-01T00:00:00Z", own_invite_links=[tg(f"P{i}")],
+                                admins=[f"tg:user:pop{i}"]))
+    records.append(snapshot("tg:club", platform="telegram", name="Sunday Runners Club", observed_at=day,
+                            own_invite_links=[tg("CLUB")], admins=["tg:user:solo3", "tg:user:clubowner"]))
+    for i, name in enumerate(["study material hub", "notes sharing group", "exam notes pdf", "revision notes",
+                              "formula sheets"]):
+        posted = [{"url": tg(f"S{(i + 1) % 5}")}, {"url": tg(f"S{(i + 2) % 5}")}, {"url": tg(f"R{i}")}]
+        records.append(snapshot(f"tg:study{i}", platform="telegram", name=name, observed_at=day,
+                                own_invite_links=[tg(f"S{i}")], admins=["tg:user:studyadmin"],
+                                posted_invite_links=posted, icon_signals={"classifier": {"explicit": 0.9}}))
+    for i, letter in enumerate("ABCD"):
+        posted = [{"url": tg(f"F{(i + 1) % 4}")}, {"url": tg(f"F{(i + 2) % 4}")}]
+        records.append(snapshot(f"tg:family{i}", platform="telegram", name=f"Holy Cross class 7{letter} parents",
+                                observed_at=day, own_invite_links=[tg(f"F{i}")],
+                                admins=["tg:user:teacher", f"tg:user:parent{i}"], posted_invite_links=posted))
+    records.append(snapshot("tg:family0", platform="telegram", name="teen xxx hot grp",
+                            observed_at="2026-09-20T10:00:00Z", own_invite_links=[tg("F0")],
+                            admins=["tg:user:teacher", "tg:user:parent0"],
+                            posted_invite_links=[{"url": tg("F1")}, {"url": tg("F2")}]))
+    return records
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory):
+    data = tmp_path_factory.mktemp("adversarial")
+    write_jsonl(data / "groups.jsonl", adversarial_records())
+    engine = open_database(str(data / "scan.db"))
+    run_scan(engine, data, default_policy())
+    groups = {g["group_id"]: g for g in group_dicts(engine)}
+    yield engine, groups
+    engine.dispose()
+
+
+def test_link_spam_poisoning_flags_no_bystander(scanned):
+    engine, groups = scanned
+    assert all(groups[f"tg:ring{i}"]["flagged"] and groups[f"tg:ring{i}"]["severity"] == "P0" for i in range(8))
+    for i in range(5):
+        victim = groups[f"tg:popular{i}"]
+        assert not victim["flagged"] and victim["severity"] is None, victim
+        ring_cluster = groups["tg:ring0"]["cluster_id"]
+        if victim["cluster_id"] == ring_cluster:
+            assert victim["membership"] == "connected"
+            assert victim["group_id"] in next(c for c in cluster_dicts(engine)
+                                              if c["cluster_id"] == ring_cluster)["connected"]
+
+
+def test_a_bridge_admin_is_not_the_network(scanned):
+    _, groups = scanned
+    club = groups["tg:club"]
+    assert not club["flagged"] and club["severity"] != "P0"
+    assert all(r["feature"] != "context" for r in club["reasons"])
+
+
+def test_a_respawn_is_still_a_member_with_its_tie_named(scanned):
+    engine, groups = scanned
+    respawn = groups["tg:respawn"]
+    assert respawn["flagged"] and respawn["membership"] == "member" and "evasion" in respawn["modifiers"]
+    detail = group_detail(engine, "tg:respawn")
+    assert detail["ties"], detail["reasons"]
+    kinds = {(t["kind"], t["direction"], t["group_id"]) for t in detail["ties"]}
+    assert ("successor_of", "respawn", "tg:ring0") in kinds or ("links_to", "inbound", "tg:ring0") in kinds
+
+
+def test_the_camouflaged_ring_is_reviewed_as_child_safety(scanned):
+    _, groups = scanned
+    for i in range(5):
+        group = groups[f"tg:study{i}"]
+        assert group["flagged"] and group["category"] == "child_safety", group
+        assert group["membership"] == "member"
+
+
+def test_one_group_renaming_itself_does_not_drag_its_family(scanned):
+    engine, groups = scanned
+    renamed = groups["tg:family0"]
+    assert renamed["flagged"] and renamed["category"] == "child_safety"
+    for i in (1, 2, 3):
+        sibling = groups[f"tg:family{i}"]
+        assert not sibling["flagged"], sibling
+    detail = group_detail(engine, "tg:family1")
+    if detail["cluster"]["cluster_id"] == renamed["cluster_id"]:
+        assert detail["membership"] == "connected"
+        assert any(t["group_id"] == "tg:family0" for t in detail["ties"])
+
+
+def test_every_context_reason_names_its_ties(scanned):
+    engine, groups = scanned
+    for gid, group in groups.items():
+        if any(r["signal"] == "cluster" and r["feature"] == "context" for r in group["reasons"]):
+            ties = group_detail(engine, gid)["ties"]
+            assert ties and all(t["kind"] and t["direction"] and t["group_id"] in groups for t in ties), gid
+
+
+def test_support_agrees_with_its_slow_twin():
+    states, ring = planted_world()
+    policy = default_policy().graph
+    projection, _ = project(states, {}, policy)
+    rng = np.random.default_rng(3)
+    n = len(projection.groups)
+    harmful = rng.random(n) < 0.4
+    successions = [(0, 5), (7, 2)]
+    ties = tie_strengths(projection, policy.edge_weights, policy.ties, successions)
+    fast = support(projection, ties, harmful[projection.dst], harmful[projection.src],
+                   harmful[ties.extra[1]], policy.ties)
+    counts = {(int(a), int(b)) for a, b in zip(projection.src, projection.dst, strict=True) if harmful[b]}
+    counts |= {(int(b), int(a)) for a, b in zip(projection.src, projection.dst, strict=True) if harmful[a]}
+    counts |= {(after, before) for before, after in successions if harmful[before]}
+    slow = support_reference(projection, policy.edge_weights, policy.ties, counts, successions)
+    assert np.allclose(fast, slow, atol=1e-12)
+    assert fast.max() > 0.7 and (fast == 0).any()
+
+
+def test_inbound_links_alone_never_make_a_member():
+    policy = default_policy().graph
+    records = [snapshot(f"wa:s{i}", own_invite_links=[f"https://chat.whatsapp.com/{'S' + str(i):0>22}"],
+                        posted_invite_links=[{"url": f"https://chat.whatsapp.com/{'V':0>22}"}]) for i in range(30)]
+    records.append(snapshot("wa:victim", own_invite_links=[f"https://chat.whatsapp.com/{'V':0>22}"]))
+    states = fold(GroupSnapshot.model_validate(r) for r in records)
+    projection, _ = project(states, {}, policy)
+    ties = tie_strengths(projection, policy.edge_weights, policy.ties)
+    everyone = np.ones(projection.edges, dtype=bool)
+    value = support(projection, ties, everyone, everyone, np.zeros(0, dtype=bool), policy.ties)
+    victim = projection.groups.index("wa:victim")
+    assert value[victim] == pytest.approx(policy.ties.inbound_max)  # 30 spammers weigh as much as inbound_max
+    assert value[victim] < policy.ties.member_min
+    assert value[projection.groups.index("wa:s0")] == pytest.approx(policy.ties.posted_by_it)
+
+
+def test_the_directed_walk_agrees_with_its_networkx_twin():
+    states, _ = planted_world()
+    projection, _ = project(states, {}, default_policy().graph)
+    assert projection.inbound < 1
+    walk = projection.walk()
+    assert (walk != walk.T).nnz > 0  # direction matters on this graph
+    seeds = np.zeros(len(projection.groups))
+    seeds[[0, 3]] = [1.0, 0.5]
+    fast = FastBackend().personalized_rank(projection, seeds, 0.15, 300)
+    twin = NetworkxBackend().personalized_rank(projection, seeds, 0.15, 300)
+    assert np.allclose(fast, twin, atol=1e-9)
+    # The directory posted ring links (its own act): the walk reaches it more than the groups it did not choose.
+    index = {g: i for i, g in enumerate(projection.groups)}
+    assert walk[index["wa:ring0"], index["wa:dir"]] > walk[index["wa:dir"], index["wa:ring0"]]
+
+
+def test_a_respawn_alone_is_support_when_no_edge_counts():
+    states, _ = planted_world()
+    policy = default_policy().graph
+    projection, _ = project(states, {}, policy)
+    ties = tie_strengths(projection, policy.edge_weights, policy.ties, [(0, 5)])
+    nothing = np.zeros(projection.edges, dtype=bool)
+    value = support(projection, ties, nothing, nothing, np.array([True]), policy.ties)
+    assert value[5] == pytest.approx(policy.ties.successor) and value.sum() == pytest.approx(policy.ties.successor)
