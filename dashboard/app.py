@@ -23,8 +23,11 @@ if "flash" in st.session_state:
     st.warning(st.session_state.pop("flash"))
 
 # A link from an alert (``/case?case=ID``) survives signing in: remember the case, open it afterwards.
-if "case" in st.query_params:
-    st.session_state["case_id"] = st.query_params["case"]
+# A new address (a pasted link, not the one this page wrote itself) wins over the case in the session.
+param = st.query_params.get("case")
+if param and param != st.session_state.get("case_param"):
+    st.session_state["case_param"] = param
+    st.session_state["case_id"] = param
 
 login = st.Page(HERE / "views" / "login.py", title="Sign in", icon=":material/login:", url_path="login")
 if who is None:
@@ -54,10 +57,11 @@ else:
     with st.sidebar:
         st.caption(f"Signed in as **{who.name}** ({who.role})")
         if st.button("Sign out", key="sign_out"):
-            state.sign_out("Signed out.")
+            state.sign_out("Signed out.", who)
             st.rerun()
+        state.undo_button(who)
     current = st.navigation(pages)
-    if st.session_state.pop("open_case_after_login", False) and who.can("view_case"):
+    if st.session_state.pop("open_case_now", False) and who.can("view_case"):
         st.switch_page(case_page)
     try:
         current.run()

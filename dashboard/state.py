@@ -49,7 +49,7 @@ def sign_in_as(user: User) -> None:
     st.session_state["queue_since"] = now
 
 
-def sign_out(message: str = "") -> None:
+def sign_out(message: str = "", who: User | None = None) -> None:
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if message:
@@ -101,6 +101,30 @@ def break_reminder(who: User) -> None:
             if st.button("I took a break", key="break_done"):
                 st.session_state["queue_since"] = time.time()
                 st.rerun()
+
+
+def undo_button(who: User) -> None:
+    """While the policy's undo window lasts, the decider can withdraw their last decision from any page (the
+    service checks the window and the author again, and audits the undo)."""
+    from scanner.review.decisions import ReviewError, undo
+
+    last = st.session_state.get("last_decision")
+    if not last:
+        return
+    left = policy().review.undo_seconds - (time.time() - last["at"])
+    if left <= 0:
+        st.session_state.pop("last_decision", None)
+        return
+    if st.button(f"Undo {last['label'].lower()} on {last['case_id']} ({int(left)} s left)", key="undo_decision"):
+        st.session_state.pop("last_decision", None)
+        try:
+            case_id = undo(engine(), who, last["id"], policy())
+            st.session_state["case_id"] = case_id
+            st.session_state["flash_ok"] = "Decision undone: the case is open again and still claimed by you."
+            st.session_state["open_case_now"] = True
+        except ReviewError as error:
+            st.session_state["flash"] = str(error)
+        st.rerun()
 
 
 def kick_webhooks() -> None:

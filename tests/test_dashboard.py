@@ -68,6 +68,18 @@ def open_top_case(at: AppTest) -> str:
     return first.removeprefix("open_")
 
 
+def record(at: AppTest, action: str, note: str = "", category: str | None = None, then_next: bool = False) -> None:
+    """Fill the decision form, submit it, and confirm (the confirmation names the groups and category)."""
+    at.radio(key="decision_action").set_value(action)
+    if category:
+        at.selectbox(key="decision_category").set_value(category)
+    at.text_area(key="decision_note").input(note)
+    next(b for b in at.button if b.label == "Record decision").click().run()
+    assert not at.exception
+    at.button(key="decision_confirm_next" if then_next else "decision_confirm").click().run()
+    assert not at.exception
+
+
 def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
     parts += [e.value for e in at.error] + [s.value for s in at.success] + [w.value for w in at.warning]
@@ -105,9 +117,7 @@ def test_a_moderator_claims_and_decides_from_the_case_view(db):
     assert "Why flagged" in [t.label for t in at.tabs]
     at.button(key="claim").click().run()
     assert "Claimed by **mia**" in texts(at)
-    at.radio(key="decision_action").set_value("violating")
-    at.text_area(key="decision_note").input("admins shared with a known ring")
-    next(b for b in at.button if b.label == "Record decision").click().run()
+    record(at, "violating", "admins shared with a known ring", "child_safety")
     assert "Decision recorded: Violating." in texts(at)
     with Session(db) as session:
         decision = session.exec(select(ReviewDecision)).one()
@@ -120,9 +130,7 @@ def test_a_moderator_cannot_approve_an_escalation(db):
     at = signed_in("mia")
     case_id = open_top_case(at)
     at.button(key="claim").click().run()
-    at.radio(key="decision_action").set_value("escalate")
-    at.text_area(key="decision_note").input("needs law enforcement")
-    next(b for b in at.button if b.label == "Record decision").click().run()
+    record(at, "escalate", "needs law enforcement", "child_safety")
     assert "Escalate" in texts(at)
     other = signed_in("noor")
     other.session_state["case_id"] = case_id
@@ -143,9 +151,7 @@ def test_a_lead_cannot_approve_their_own_escalation(db):
     at = signed_in("lee")
     case_id = open_top_case(at)
     at.button(key="claim").click().run()
-    at.radio(key="decision_action").set_value("escalate")
-    at.text_area(key="decision_note").input("clear ring")
-    next(b for b in at.button if b.label == "Record decision").click().run()
+    record(at, "escalate", "clear ring", "child_safety")
     at.switch_page("views/escalations.py").run()
     assert "Your own escalation" in texts(at)
     assert not any(k and k.startswith("approve_") for k in keys(at))
@@ -183,7 +189,7 @@ def test_metrics_page_for_a_lead_and_not_for_a_moderator(db):
     at = signed_in("mia")
     open_top_case(at)
     at.button(key="claim").click().run()
-    next(b for b in at.button if b.label == "Record decision").click().run()  # benign
+    record(at, "benign", "names of a school class")
     with pytest.raises(ValueError):
         at.switch_page("views/metrics.py")
     lead = signed_in("lee")
@@ -286,3 +292,85 @@ def test_dead_letters_are_listed_and_resent_by_a_lead(db):
     at.button(key=resend).click().run()
     assert "No dead deliveries." in texts(at)
     assert audit.events(db, action="webhook_retry")[0]["actor"] == "lee"
+
+
+def test_nothing_is_preselected_and_a_p0_decision_needs_a_note_and_a_confirmation(db):
+    at = signed_in("mia")
+    case_id = open_top_case(at)
+    at.button(key="claim").click().run()
+    assert at.radio(key="decision_action").value is None
+    assert at.selectbox(key="decision_category").value is None
+    next(b for b in at.button if b.label == "Record decision").click().run()  # an untouched click
+    assert "Choose a decision." in texts(at)
+    at.radio(key="decision_action").set_value("benign")
+    next(b for b in at.button if b.label == "Record decision").click().run()
+    assert "needs a note" in texts(at)
+    assert "decision_confirm" not in keys(at)
+    at.radio(key="decision_action").set_value("violating")
+    at.selectbox(key="decision_category").set_value("child_safety")
+    at.text_area(key="decision_note").input("shared admins with the ring")
+    next(b for b in at.button if b.label == "Record decision").click().run()
+    size = queue(db, User("mia", "moderator")).rows[0]["size"]
+    assert f"Record **{size} group(s)**" in texts(at) and "**child safety**" in texts(at)
+    at.button(key="decision_cancel").click().run()
+    with Session(db) as session:
+        assert session.exec(select(ReviewDecision)).all() == []
+        assert session.get(ReviewCase, case_id).status == "open"
+
+
+def test_the_service_refuses_a_benign_p0_decision_without_a_note(db):
+    from scanner.review.decisions import ReviewError, claim, decide
+
+    policy = default_policy()
+    row = queue(db, User("mia", "moderator")).rows[0]
+    assert row["severity"] == "P0"
+    claim(db, User("mia", "moderator"), row["case_id"], policy)
+    with pytest.raises(ReviewError, match="needs a note"):
+        decide(db, User("mia", "moderator"), row["case_id"], "benign", policy)
+    with pytest.raises(ReviewError, match="the case changed"):
+        decide(db, User("mia", "moderator"), row["case_id"], "benign", policy, note="x",
+               confirmed_groups=row["size"] + 1)
+
+
+def test_save_and_next_then_undo_within_the_window(db):
+    from scanner.store.models import TextLabel
+
+    at = signed_in("mia")
+    case_id = open_top_case(at)
+    at.button(key="claim").click().run()
+    record(at, "benign", "a school class, checked", then_next=True)
+    assert "Decision recorded: Benign." in texts(at)
+    assert at.title[0].value == "Queue" and "Nothing else is waiting" in texts(at)  # the only case
+    with Session(db) as session:
+        assert session.get(ReviewCase, case_id).status == "benign"
+        assert session.exec(select(TextLabel).where(TextLabel.source == "decision")).all()
+    (undo_key,) = [k for k in keys(at) if k == "undo_decision"]
+    at.button(key=undo_key).click().run()
+    assert not at.exception
+    assert at.title[0].value == f"Case {case_id}" and "Decision undone" in texts(at)
+    with Session(db) as session:
+        case = session.get(ReviewCase, case_id)
+        assert (case.status, case.assignee) == ("open", "mia")
+        assert session.exec(select(ReviewDecision)).one().state == "undone"
+        assert session.exec(select(TextLabel).where(TextLabel.source == "decision")).all() == []
+    (event,) = audit.events(db, action="decision_undone")
+    assert event["actor"] == "mia" and event["target"] == case_id
+    assert audit.verify(db).intact
+
+
+def test_undo_is_refused_after_the_window_and_for_someone_else(db):
+    from datetime import UTC, datetime, timedelta
+
+    from scanner.review.decisions import ReviewError, claim, decide, undo
+
+    policy = default_policy()
+    mia, noor = User("mia", "moderator"), User("noor", "moderator")
+    case_id = queue(db, mia).rows[0]["case_id"]
+    claim(db, mia, case_id, policy)
+    decision = decide(db, mia, case_id, "violating", policy, note="ring", category="child_safety")
+    with pytest.raises(ReviewError, match="only the moderator who made"):
+        undo(db, noor, decision, policy)
+    later = datetime.now(UTC) + timedelta(seconds=policy.review.undo_seconds + 1)
+    with pytest.raises(ReviewError, match="have passed"):
+        undo(db, mia, decision, policy, now=later)
+    assert undo(db, mia, decision, policy) == case_id

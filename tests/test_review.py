@@ -157,7 +157,7 @@ def test_violating_members_become_evidence_at_the_next_scan(scanned):
     with pytest.raises(ReviewError, match="needs a category"):
         decide(engine, MOD, case_id, "violating", policy)
     with pytest.raises(ReviewError, match="not members"):
-        decide(engine, MOD, case_id, "violating", policy, category="child_safety", group_ids=["wa:b1"])
+        decide(engine, MOD, case_id, "violating", policy, category="child_safety", group_ids=["wa:b1"], note="ring")
     decide(engine, MOD, case_id, "violating", policy, category="child_safety", group_ids=chosen, note="ring")
     assert set(confirmed_groups(engine)) == set(chosen)
     run_scan(engine, data, policy)
@@ -271,7 +271,7 @@ def test_metrics_count_actions_and_times(scanned):
     claim(engine, MOD, case_id, policy, now=opened + timedelta(minutes=30))
     claim(engine, MOD, case_id, policy, now=opened + timedelta(minutes=80))  # renewing keeps the first action
     decide(engine, MOD, case_id, "violating", policy, category="child_safety",
-           now=opened + timedelta(minutes=90))
+           note="ring", now=opened + timedelta(minutes=90))
     result = review_metrics(engine, LEAD)
     (row,) = result["per_category_week"]
     assert row["first_action"]["median_h"] == pytest.approx(0.5, abs=0.01)

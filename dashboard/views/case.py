@@ -3,17 +3,20 @@ and the decision panel (claim, decide, escalate; leads approve escalations of ot
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import streamlit as st
 
 from dashboard import graphview, state
 from scanner.escalation.bundle import export_zip
-from scanner.review.cases import CaseNotFound, case_detail, case_graph
+from scanner.review.cases import CaseNotFound, case_detail, case_graph, next_case
 from scanner.review.decisions import (
     ClaimConflict,
     ReviewError,
     claim,
     decide,
+    decision_problem,
     pending_escalations,
     release,
     review_escalation,
@@ -35,17 +38,34 @@ def cached_graph(user: User, case_id: str, risk: float, size: int) -> dict:
 ACTION_LABELS = {"benign": "Benign", "violating": "Violating", "more_info": "Needs more info",
                  "escalate": "Escalate (needs a lead's approval)"}
 
+
+def category_label(category: str | None) -> str:
+    return (category or "").replace("_", " ")
+
+
+def confirmation_text(pending: dict) -> str:
+    """The sentence a moderator confirms: what, on how many groups, in which category."""
+    what = {"benign": "as benign", "violating": "as violating", "more_info": "as needing more information",
+            "escalate": "for escalation to a lead"}[pending["action"]]
+    scope = "the whole cluster" if not pending["group_ids"] else "the chosen members"
+    category = f" in the category **{category_label(pending['category'])}**" if pending["category"] and \
+        pending["action"] in ("violating", "escalate") else ""
+    return f"Record **{pending['groups']} group(s)** ({scope}) {what}{category}? Check before you confirm."
+
 who = state.user()
 assert who is not None
 engine, policy = state.engine(), state.policy()
 state.break_reminder(who)
 
-case_id = st.query_params.get("case") or st.session_state.get("case_id")
+case_id = st.session_state.get("case_id") or st.query_params.get("case")
 if not case_id:
     st.info("Open a case from the queue.")
     st.page_link("views/queue.py", label="Go to the queue", icon=":material/inbox:")
     st.stop()
 st.session_state["case_id"] = case_id
+if st.query_params.get("case") != case_id:
+    st.query_params["case"] = case_id  # a reload (or a copied address) comes back to this case
+st.session_state["case_param"] = case_id
 try:
     detail = case_detail(engine, who, case_id)
 except CaseNotFound:
@@ -80,8 +100,10 @@ with st.container(border=True):
     if holder:
         st.write(f"Claimed by **{holder}** until {detail['claim_expires_at'][11:16]} UTC.")
     buttons = st.columns([1, 1, 6])
-    if who.can("claim") and detail["status"] in ("open", "needs_info"):
-        if buttons[0].button("Claim" if holder != who.name else "Renew claim", key="claim", type="primary"):
+    if who.can("claim") and detail["status"] in ("open", "needs_info") and holder in (None, who.name):
+        mine = holder == who.name
+        if buttons[0].button("Renew claim" if mine else "Claim", key="claim",
+                             type="secondary" if mine else "primary"):
             try:
                 claim(engine, who, case_id, policy)
                 st.rerun()
@@ -91,24 +113,58 @@ with st.container(border=True):
             release(engine, who, case_id)
             st.rerun()
     if holder == who.name and who.can("decide"):
+        names = {m["group_id"]: m["name"] or m["group_id"] for m in detail["members"]}
         with st.form("decide"):
             action = st.radio("Decision", list(ACTION_LABELS), format_func=ACTION_LABELS.get, horizontal=True,
-                              key="decision_action")
-            category = st.selectbox("Category (for violating or escalate)", list(policy.categories),
-                                    index=list(policy.categories).index(detail["category"])
-                                    if detail["category"] in policy.categories else 0, key="decision_category")
-            chosen = st.multiselect("Only these members (leave empty for the whole cluster)",
-                                    [m["group_id"] for m in detail["members"]], key="decision_members")
-            note = st.text_area("Note", key="decision_note", max_chars=4000)
-            if st.form_submit_button("Record decision"):
-                try:
-                    decide(engine, who, case_id, str(action), policy, note=note, category=category,
-                           group_ids=chosen or None)
-                    st.session_state["flash_ok"] = f"Decision recorded: {ACTION_LABELS[str(action)]}."
-                    state.kick_webhooks()
+                              index=None, key="decision_action")
+            category = st.selectbox("Category (for violating or escalate)", list(policy.categories), index=None,
+                                    format_func=category_label, placeholder="Choose a category",
+                                    key="decision_category")
+            chosen = st.multiselect("Only these members (leave empty for the whole cluster)", list(names),
+                                    format_func=lambda gid: f"{names[gid]} ({gid})", key="decision_members")
+            required = "required for benign and violating" if detail["severity"] in \
+                policy.review.note_required_severities else "required for escalate and more info"
+            note = st.text_area(f"Note ({required})", key="decision_note", max_chars=4000)
+            if st.form_submit_button("Record decision", type="primary"):
+                problem = decision_problem(None if action is None else str(action), category, note,
+                                           detail["severity"], policy)
+                if problem:
+                    st.error(problem)
+                else:
+                    st.session_state["pending_decision"] = {
+                        "case_id": case_id, "action": str(action), "category": category,
+                        "groups": len(chosen) if chosen else detail["size"], "group_ids": chosen, "note": note}
+        pending = st.session_state.get("pending_decision")
+        if pending and pending["case_id"] == case_id:
+            with st.container(border=True):
+                st.warning(confirmation_text(pending))
+                yes, yes_next, cancel, _ = st.columns([1, 1.4, 1, 3])
+                confirmed = yes.button("Confirm", key="decision_confirm", type="primary")
+                confirmed_next = yes_next.button("Confirm and open next case", key="decision_confirm_next")
+                if cancel.button("Cancel", key="decision_cancel"):
+                    st.session_state.pop("pending_decision", None)
                     st.rerun()
-                except (ReviewError, PermissionDenied) as error:
-                    st.error(str(error))
+                if confirmed or confirmed_next:
+                    try:
+                        decision_id = decide(engine, who, case_id, pending["action"], policy, note=pending["note"],
+                                             category=pending["category"], group_ids=pending["group_ids"] or None,
+                                             confirmed_groups=pending["groups"])
+                        st.session_state.pop("pending_decision", None)
+                        st.session_state["last_decision"] = {"id": decision_id, "case_id": case_id,
+                                                             "label": ACTION_LABELS[pending["action"]],
+                                                             "at": time.time()}
+                        st.session_state["flash_ok"] = f"Decision recorded: {ACTION_LABELS[pending['action']]}."
+                        state.kick_webhooks()
+                        following = next_case(engine, who, after=case_id) if confirmed_next else None
+                        if following:
+                            st.session_state["case_id"] = following
+                        elif confirmed_next:
+                            st.session_state["flash_ok"] += " Nothing else is waiting for you."
+                            st.switch_page("views/queue.py")
+                        st.rerun()
+                    except (ReviewError, PermissionDenied) as error:
+                        st.session_state.pop("pending_decision", None)
+                        st.error(str(error))
     elif not who.can("decide"):
         st.caption(f"Your role ({who.role}) can read this case but not decide it.")
     if "flash_ok" in st.session_state:

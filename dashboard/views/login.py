@@ -19,5 +19,5 @@ if submitted:
         st.error("Wrong user name or password (or too many attempts: wait 15 minutes).")
     else:
         state.sign_in_as(found)
-        st.session_state["open_case_after_login"] = bool(st.session_state.get("case_id"))
+        st.session_state["open_case_now"] = bool(st.session_state.get("case_id"))
         st.rerun()

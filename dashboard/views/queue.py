@@ -16,6 +16,8 @@ assert who is not None
 policy = state.policy()
 state.break_reminder(who)
 st.title("Queue")
+if "flash_ok" in st.session_state:
+    st.success(st.session_state.pop("flash_ok"))
 
 columns = st.columns(5)
 category = columns[0].selectbox("Category", ["all", *policy.categories], key="q_category")

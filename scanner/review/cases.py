@@ -217,6 +217,23 @@ def queue(engine: Engine, user: User, filters: QueueFilter = QueueFilter(), page
                      pages)
 
 
+def next_case(engine: Engine, user: User, after: str | None = None, now: datetime | None = None) -> str | None:
+    """The case "save and next" opens: the first in queue order that the user can act on now (open or needing
+    information, not held by someone else), other than ``after``. Escalations waiting for a lead are skipped:
+    a moderator cannot act on them."""
+    require(user, "view_queue")
+    now = now or datetime.now(UTC)
+    with Session(engine) as session:
+        rows = session.exec(select(ReviewCase.case_id).where(
+            col(ReviewCase.active).is_(True), col(ReviewCase.status).in_(("open", "needs_info")),
+            col(ReviewCase.case_id) != (after or ""),
+            or_(col(ReviewCase.assignee).is_(None), col(ReviewCase.assignee) == user.name,
+                col(ReviewCase.claim_expires_at) <= now))
+            .order_by(col(ReviewCase.severity_rank), col(ReviewCase.deadline_at), col(ReviewCase.risk).desc(),
+                      col(ReviewCase.case_id)).limit(1)).first()
+    return rows
+
+
 def _case_row(case: ReviewCase, now: datetime, top_reason: str = "") -> dict:
     deadline = utc(case.deadline_at)
     live = _claim_live(case, now)
