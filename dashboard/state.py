@@ -3,6 +3,7 @@ break reminder. Pages never touch SQL; they call ``scanner`` services with ``use
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from scanner.policy import Policy, default_policy, load_policy
+from scanner.review import sessions
 from scanner.review.prefs import Preferences, preferences
 from scanner.store.db import database_url, open_database
 from scanner.users import User, current_user
@@ -41,38 +43,87 @@ def demo() -> bool:
     return os.environ.get(DEMO_VARIABLE, "") == "1"
 
 
-def sign_in_as(user: User) -> None:
+def sign_in_as(user: User, resumed: sessions.Resumed | None = None) -> None:
+    """Remember the user in this browser tab; a fresh sign-in also opens a database session whose cookie the
+    page fetches next (``cookie_scripts``), so a reload finds the user again."""
     now = time.time()
     st.session_state["user"] = {"name": user.name, "role": user.role}
-    st.session_state["signed_in_at"] = now
+    st.session_state["signed_in_at"] = resumed.created_at.timestamp() if resumed else now
     st.session_state["last_active"] = now
     st.session_state["queue_since"] = now
+    if resumed:
+        st.session_state["session_id"] = resumed.session_id
+    else:
+        st.session_state["session_id"], st.session_state["handoff"] = sessions.open_session(engine(), user)
 
 
 def sign_out(message: str = "", who: User | None = None) -> None:
+    """End the session (in the database: its cookie is worthless from now on) and forget everything; the next
+    page asks the browser to drop the cookie too."""
+    session_id = st.session_state.get("session_id")
+    if session_id:
+        sessions.end(engine(), session_id)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
+    st.session_state["clear_cookie"] = True
     if message:
         st.session_state["flash"] = message
 
 
+def cookie_scripts() -> None:
+    """Trade a fresh sign-in's handoff code for the HttpOnly session cookie, or drop the cookie after a sign-out
+    (``dashboard/server.py`` answers both; same origin, so nothing leaves the machine)."""
+    code = st.session_state.pop("handoff", None)
+    if code:
+        st.html("<script>fetch('/gs/session', {method: 'POST', credentials: 'same-origin', headers: "
+                "{'Content-Type': 'application/json'}, body: JSON.stringify({code: " + json.dumps(code) + "})});"
+                "</script>", unsafe_allow_javascript=True, width="content")
+    if st.session_state.pop("clear_cookie", False):
+        st.html("<script>fetch('/gs/signout', {method: 'POST', credentials: 'same-origin'});</script>",
+                unsafe_allow_javascript=True, width="content")
+
+
+def _cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(sessions.COOKIE)
+    except (AttributeError, RuntimeError):  # no browser request behind this run (AppTest)
+        return None
+    return value if isinstance(value, str) else None
+
+
+EXPIRED = {"idle": "Your session expired after inactivity. Sign in again.",
+           "too old": "Your session reached its maximum length. Sign in again.",
+           "disabled": "Your account is no longer active.",
+           "ended": "You were signed out.", "unknown": "You were signed out."}
+
+
 def user() -> User | None:
     """The signed-in user, re-read from the database on every run; None (and signed out) if the session idled
-    too long, grew too old, or the account was disabled."""
+    too long, grew too old, or the account was disabled. After a reload the session cookie brings the user
+    back (``scanner.review.sessions.resume`` checks it and the same limits)."""
     data = st.session_state.get("user")
     if not data:
-        return None
+        cookie = _cookie()
+        resumed = sessions.resume(engine(), cookie, policy()) if cookie else None
+        if resumed is None:
+            return None
+        sign_in_as(resumed.user, resumed)
+        return resumed.user
     review = policy().review
     now = time.time()
     if now - st.session_state.get("last_active", 0) > review.session_idle_minutes * 60:
-        sign_out("Your session expired after inactivity. Sign in again.")
+        sign_out(EXPIRED["idle"])
         return None
     if now - st.session_state.get("signed_in_at", 0) > review.session_max_hours * 3600:
-        sign_out("Your session reached its maximum length. Sign in again.")
+        sign_out(EXPIRED["too old"])
         return None
-    fresh = current_user(engine(), data["name"])
+    session_id = st.session_state.get("session_id")
+    if session_id:
+        fresh, why = sessions.touch(engine(), session_id, policy())
+    else:
+        fresh, why = current_user(engine(), data["name"]), "disabled"
     if fresh is None:
-        sign_out("Your account is no longer active.")
+        sign_out(EXPIRED.get(why, EXPIRED["unknown"]))
         return None
     st.session_state["user"] = {"name": fresh.name, "role": fresh.role}
     st.session_state["last_active"] = now

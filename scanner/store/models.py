@@ -224,7 +224,8 @@ class AppSession(SQLModel, table=True):
 
     __tablename__ = "app_session"
 
-    token_sha256: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=64)  # random; known only to the server
+    token_sha256: str | None = Field(default=None, max_length=64, index=True)  # of the cookie's token
     name: str = Field(foreign_key="app_user.name", max_length=64, index=True)
     created_at: datetime
     last_seen_at: datetime

@@ -22,7 +22,8 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         'app_session',
-        sa.Column('token_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column('token_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column('last_seen_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -30,10 +31,11 @@ def upgrade() -> None:
         sa.Column('handoff_expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column('ended_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(['name'], ['app_user.name']),
-        sa.PrimaryKeyConstraint('token_sha256'),
+        sa.PrimaryKeyConstraint('id'),
     )
     with op.batch_alter_table('app_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_app_session_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_app_session_token_sha256'), ['token_sha256'], unique=False)
         batch_op.create_index(batch_op.f('ix_app_session_handoff_sha256'), ['handoff_sha256'], unique=False)
     with op.batch_alter_table('app_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reset_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
@@ -52,5 +54,6 @@ def downgrade() -> None:
         batch_op.drop_column('reset_sha256')
     with op.batch_alter_table('app_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_app_session_handoff_sha256'))
+        batch_op.drop_index(batch_op.f('ix_app_session_token_sha256'))
         batch_op.drop_index(batch_op.f('ix_app_session_name'))
     op.drop_table('app_session')
