@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import signin, state
+from dashboard.i18n import _
 from scanner.users import PermissionDenied
 
 HERE = Path(__file__).parent
@@ -20,6 +21,8 @@ HERE = Path(__file__).parent
 st.set_page_config(page_title="groupscan review", page_icon=str(HERE / "static" / "favicon.png"), layout="wide")
 state.banner()
 who = state.user()
+if who is not None:
+    st.session_state["language"] = state.prefs(who).language
 if "flash" in st.session_state:
     st.warning(st.session_state.pop("flash"))
 
@@ -40,29 +43,29 @@ if who is None:
     st.navigation(signed_out, position="hidden").run()
 else:
     pages = []
-    case_page = st.Page(HERE / "views" / "case.py", title="Case", icon=":material/hub:", url_path="case")
+    case_page = st.Page(HERE / "views" / "case.py", title=_("Case"), icon=":material/hub:", url_path="case")
     if who.can("view_queue"):
-        pages.append(st.Page(HERE / "views" / "queue.py", title="Queue", icon=":material/inbox:", url_path="queue"))
+        pages.append(st.Page(HERE / "views" / "queue.py", title=_("Queue"), icon=":material/inbox:", url_path="queue"))
     if who.can("view_case"):
         pages.append(case_page)
     if who.can("approve_escalation"):
-        pages.append(st.Page(HERE / "views" / "escalations.py", title="Escalations",
+        pages.append(st.Page(HERE / "views" / "escalations.py", title=_("Escalations"),
                              icon=":material/verified_user:", url_path="escalations"))
     if who.can("view_metrics"):
-        pages.append(st.Page(HERE / "views" / "metrics.py", title="Metrics", icon=":material/monitoring:",
+        pages.append(st.Page(HERE / "views" / "metrics.py", title=_("Metrics"), icon=":material/monitoring:",
                              url_path="metrics"))
     if who.can("view_deliveries"):
-        pages.append(st.Page(HERE / "views" / "deliveries.py", title="Webhooks", icon=":material/webhook:",
+        pages.append(st.Page(HERE / "views" / "deliveries.py", title=_("Webhooks"), icon=":material/webhook:",
                              url_path="webhooks"))
     if who.can("view_audit"):
-        pages.append(st.Page(HERE / "views" / "audit.py", title="Audit log", icon=":material/receipt_long:",
+        pages.append(st.Page(HERE / "views" / "audit.py", title=_("Audit log"), icon=":material/receipt_long:",
                              url_path="audit"))
-    pages.append(st.Page(HERE / "views" / "settings.py", title="Settings", icon=":material/tune:",
+    pages.append(st.Page(HERE / "views" / "settings.py", title=_("Settings"), icon=":material/tune:",
                          url_path="settings"))
     with st.sidebar:
-        st.caption(f"Signed in as **{who.name}** ({who.role})")
-        if st.button("Sign out", key="sign_out"):
-            state.sign_out("Signed out.", who)
+        st.caption(_("Signed in as **{name}** ({role})", name=who.name, role=_(who.role)))
+        if st.button(_("Sign out"), key="sign_out"):
+            state.sign_out(_("Signed out."), who)
             st.rerun()
         state.undo_button(who)
     # Streamlit serves its default page at "/" and answers its own path with "page not found", so the default is
@@ -78,4 +81,4 @@ else:
     try:
         current.run()
     except PermissionDenied as refused:
-        st.error(f"Not allowed: {refused}")
+        st.error(_("Not allowed: {why}", why=refused))

@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy import Engine
 
+from dashboard.i18n import _
 from scanner.policy import Policy, default_policy, load_policy
 from scanner.review import sessions
 from scanner.review.prefs import Preferences, preferences
@@ -91,10 +92,10 @@ def _cookie() -> str | None:
     return value if isinstance(value, str) else None
 
 
-EXPIRED = {"idle": "Your session expired after inactivity. Sign in again.",
-           "too old": "Your session reached its maximum length. Sign in again.",
-           "disabled": "Your account is no longer active.",
-           "ended": "You were signed out.", "unknown": "You were signed out."}
+def _expired(why: str) -> str:
+    return {"idle": _("Your session expired after inactivity. Sign in again."),
+            "too old": _("Your session reached its maximum length. Sign in again."),
+            "disabled": _("Your account is no longer active.")}.get(why, _("You were signed out."))
 
 
 def user() -> User | None:
@@ -112,10 +113,10 @@ def user() -> User | None:
     review = policy().review
     now = time.time()
     if now - st.session_state.get("last_active", 0) > review.session_idle_minutes * 60:
-        sign_out(EXPIRED["idle"])
+        sign_out(_expired("idle"))
         return None
     if now - st.session_state.get("signed_in_at", 0) > review.session_max_hours * 3600:
-        sign_out(EXPIRED["too old"])
+        sign_out(_expired("too old"))
         return None
     session_id = st.session_state.get("session_id")
     if session_id:
@@ -123,7 +124,7 @@ def user() -> User | None:
     else:
         fresh, why = current_user(engine(), data["name"]), "disabled"
     if fresh is None:
-        sign_out(EXPIRED.get(why, EXPIRED["unknown"]))
+        sign_out(_expired(why))
         return None
     st.session_state["user"] = {"name": fresh.name, "role": fresh.role}
     st.session_state["last_active"] = now
@@ -136,8 +137,8 @@ def prefs(who: User) -> Preferences:
 
 def banner() -> None:
     if demo():
-        st.error("DEMO MODE: throwaway accounts with passwords printed in the terminal. Do not review real "
-                 "cases here.", icon=":material/warning:")
+        st.error(_("DEMO MODE: throwaway accounts with passwords printed in the terminal. Do not review real "
+                   "cases here."), icon=":material/warning:")
 
 
 def break_reminder(who: User) -> None:
@@ -147,9 +148,9 @@ def break_reminder(who: User) -> None:
     spent = (time.time() - since) / 60
     if spent >= minutes:
         with st.container(border=True):
-            st.info(f"You have been reviewing for {int(spent)} minutes. Step away from the screen for a while: "
-                    "the queue will still be here.", icon=":material/self_improvement:")
-            if st.button("I took a break", key="break_done"):
+            st.info(_("You have been reviewing for {n} minutes. Step away from the screen for a while: the queue "
+                      "will still be here.", n=int(spent)), icon=":material/self_improvement:")
+            if st.button(_("I took a break"), key="break_done"):
                 st.session_state["queue_since"] = time.time()
                 st.rerun()
 
@@ -166,12 +167,16 @@ def undo_button(who: User) -> None:
     if left <= 0:
         st.session_state.pop("last_decision", None)
         return
-    if st.button(f"Undo {last['label'].lower()} on {last['case_id']} ({int(left)} s left)", key="undo_decision"):
+    from dashboard import plain
+
+    label = _("Undo “{action}” on {case} ({n} s left)", action=plain.action(last["action"]), case=last["case_id"],
+              n=int(left))
+    if st.button(label, key="undo_decision"):
         st.session_state.pop("last_decision", None)
         try:
             case_id = undo(engine(), who, last["id"], policy())
             st.session_state["case_id"] = case_id
-            st.session_state["flash_ok"] = "Decision undone: the case is open again and still claimed by you."
+            st.session_state["flash_ok"] = _("Decision undone: the case is open again and still claimed by you.")
             st.session_state["open_case_now"] = True
         except ReviewError as error:
             st.session_state["flash"] = str(error)

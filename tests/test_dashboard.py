@@ -170,19 +170,32 @@ def test_an_auditor_reads_cases_and_the_audit_log_but_cannot_decide(db):
     assert not at.dataframe[0].value.empty
 
 
-def test_icons_are_blurred_and_only_a_lead_reveals_them_audited(db):
+def test_icons_are_blurred_and_only_a_lead_reveals_them_with_a_reason_audited(db):
     mod = signed_in("mia")
     case_id = open_top_case(mod)
-    assert not any(k and k.startswith("reveal_") for k in keys(mod))
+    assert not mod.get("image")  # thumbnails are made only when the Members tab opens
+    mod.session_state["case_tab"] = "Members"
+    mod.run()
+    assert "reveal_go" not in keys(mod)
     assert len(mod.get("image")) >= 1  # the blurred thumbnail
     lead = signed_in("lee")
     lead.session_state["case_id"] = case_id
     lead.switch_page("views/case.py").run()
-    lead.button(key="reveal_wa:ring0").click().run()
+    lead.session_state["case_tab"] = "Members"
+    lead.run()
+    lead.selectbox(key="reveal_group").set_value("wa:ring0").run()
+    lead.button(key="reveal_go").click().run()
+    assert "say why" in texts(lead) and not audit.events(db, action="icon_reveal")
+    lead.text_input(key="reveal_reason").input("compare with the user report")
+    lead.button(key="reveal_go").click().run()
     assert not lead.exception
-    assert any("(revealed)" in str(i.proto) for i in lead.get("image"))
+    assert any("(original, blurred again in" in str(i.proto) for i in lead.get("image"))
     (event,) = audit.events(db, action="icon_reveal")
     assert event["actor"] == "lee" and event["details"]["group_id"] == "wa:ring0"
+    assert event["details"]["reason"] == "compare with the user report"
+    lead.session_state["revealed"] = {k: (png, 0.0) for k, (png, _) in lead.session_state["revealed"].items()}
+    lead.run()  # the reveal time has passed: blurred again
+    assert not any("(original" in str(i.proto) for i in lead.get("image"))
 
 
 def test_metrics_page_for_a_lead_and_not_for_a_moderator(db):
@@ -374,3 +387,10 @@ def test_undo_is_refused_after_the_window_and_for_someone_else(db):
     with pytest.raises(ReviewError, match="have passed"):
         undo(db, mia, decision, policy, now=later)
     assert undo(db, mia, decision, policy) == case_id
+
+
+def test_hash_list_matches_are_named_for_each_icon():
+    from dashboard.plain import hash_lists
+
+    member = {"reasons": [{"signal": "hash_bank", "feature": "demo_known_icons"}, {"signal": "lexicon"}]}
+    assert hash_lists(member) == ["demo_known_icons"]

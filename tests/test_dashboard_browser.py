@@ -172,7 +172,7 @@ def test_sign_in_open_claim_decide_in_a_real_browser(server, browser):
         expect(page.get_by_text("group(s) (the whole cluster) as violating")).to_be_visible()
         page.get_by_role("button", name="Confirm", exact=True).click()
         expect(page.get_by_text("Decision recorded: Violating.")).to_be_visible()
-        expect(page.get_by_role("button", name="Undo violating")).to_be_visible()
+        expect(page.get_by_role("button", name="Undo “Violating”")).to_be_visible()
         page.get_by_role("tab", name="Graph").click()
         expect(page.locator(".js-plotly-plot").first).to_be_visible()
         page.wait_for_timeout(1500)  # let plotly finish drawing before the picture

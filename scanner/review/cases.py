@@ -210,11 +210,14 @@ def queue(engine: Engine, user: User, filters: QueueFilter = QueueFilter(), page
                                       col(ReviewCase.risk).desc(), col(ReviewCase.case_id))
                             .offset((page - 1) * page_size).limit(page_size)).all()
         ids = [r.case_id for r in rows]
-        first_reason = {cid: (reasons[0]["sentence"] if reasons else "")
+        first_reason = {cid: (reasons[0] if reasons else {})
                         for cid, reasons in session.exec(select(Cluster.cluster_id, Cluster.reasons)
                                                          .where(col(Cluster.cluster_id).in_(ids))).all()}
-    return QueuePage([_case_row(r, now, first_reason.get(r.case_id, "")) for r in rows], total, breached, page,
-                     pages)
+    out = []
+    for r in rows:
+        item = first_reason.get(r.case_id) or {}
+        out.append({**_case_row(r, now, str(item.get("sentence", ""))), "top_reason_item": item})
+    return QueuePage(out, total, breached, page, pages)
 
 
 def next_case(engine: Engine, user: User, after: str | None = None, now: datetime | None = None) -> str | None:
@@ -247,6 +250,8 @@ def _case_row(case: ReviewCase, now: datetime, top_reason: str = "") -> dict:
         "assignee": case.assignee if live else None,
         "claim_expires_at": utc(case.claim_expires_at).isoformat() if live else None,  # type: ignore[union-attr]
         "reopened": case.reopened, "top_reason": top_reason,
+        # Changes whenever the scan changed the cluster's score or activity: a cache key for the case view.
+        "revision": case.cluster_key,
     }
 
 
@@ -257,6 +262,22 @@ def _growth(first_seen: list[datetime], now: datetime) -> dict:
         "new_last_7_days": len([s for s in seen if s >= now - timedelta(days=7)]),
         "new_last_30_days": len([s for s in seen if s >= now - timedelta(days=30)]),
     }
+
+
+def _clip(text: object, width: int = 120) -> str:
+    text = str(text or "")
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _icon_change(before: object, after: object) -> str:
+    """Which icon replaced which: by file name, or the first characters of a SHA-256 the record carried."""
+    def short(icon: object) -> str:
+        if not isinstance(icon, dict):
+            return "none"
+        if icon.get("sha256"):
+            return f"{str(icon['sha256'])[:10]}…"
+        return str(icon.get("path") or "none").rsplit("/", 1)[-1]
+    return f"{short(before)} → {short(after)}"
 
 
 def member_timeline(payloads: Sequence[Mapping], names: dict[str, str]) -> list[dict]:
@@ -275,13 +296,16 @@ def member_timeline(payloads: Sequence[Mapping], names: dict[str, str]) -> list[
                                "detail": f"{before.get('name', '')!r} → {payload.get('name', '')!r}"})
             if before.get("icon") != payload.get("icon"):
                 events.append({"at": payload["observed_at"], "group_id": gid, "event": "icon changed",
-                               "detail": ""})
+                               "detail": _icon_change(before.get("icon"), payload.get("icon"))})
             if before.get("description") != payload.get("description"):
                 events.append({"at": payload["observed_at"], "group_id": gid, "event": "description changed",
-                               "detail": ""})
+                               "detail": f"{_clip(before.get('description'))!r} → "
+                                         f"{_clip(payload.get('description'))!r}"})
             if before.get("own_invite_links") != payload.get("own_invite_links"):
+                old, new = set(before.get("own_invite_links") or []), set(payload.get("own_invite_links") or [])
                 events.append({"at": payload["observed_at"], "group_id": gid, "event": "invite link changed",
-                               "detail": ""})
+                               "detail": "; ".join([f"+ {u}" for u in sorted(new - old)[:3]]
+                                                   + [f"− {u}" for u in sorted(old - new)[:3]])})
         previous[gid] = payload
     for event in events:
         event["name"] = names.get(event["group_id"], "")
