@@ -149,7 +149,9 @@ def when(iso: str | datetime | None, zone: str) -> str:
     at = datetime.fromisoformat(iso.replace("Z", "+00:00")) if isinstance(iso, str) else iso
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    return format_datetime(at, "d MMM y, HH:mm zzz", tzinfo=ZoneInfo(zone), locale=language())
+    local = at.astimezone(ZoneInfo(zone))
+    # The zone's own abbreviation ("IST"), the same in every language (Babel writes "+0530" in Hindi).
+    return f"{format_datetime(local, 'd MMM y, HH:mm', tzinfo=ZoneInfo(zone), locale=language())} {local:%Z}"
 
 
 def hours(value: float) -> str:
@@ -168,7 +170,7 @@ AUDIT_ACTIONS = {
     "user_added": "added a user", "user_disabled": "disabled a user", "user_enabled": "re-enabled a user",
     "password_reset": "started a password reset", "role_changed": "changed a role",
     "cases_opened": "opened cases", "case_reopened": "reopened a case", "webhook_retry": "resent a webhook",
-    "case_viewed": "viewed a case",
+    "case_viewed": "viewed a case", "password_reset_done": "set a new password with a reset token",
 }
 
 
@@ -190,4 +192,5 @@ def audit_sentence(event: dict) -> str:
     if name == "login_failed":
         return _("A sign-in as {target} failed", target=target) + (
             " " + _("(locked out)") if details.get("locked") else "")
+    target = "" if target == actor else target  # "mia signed out", not "mia signed out mia"
     return _("{actor} {did} {target}", actor=actor, did=audit_action(name), target=target).strip()

@@ -394,3 +394,75 @@ def test_hash_list_matches_are_named_for_each_icon():
 
     member = {"reasons": [{"signal": "hash_bank", "feature": "demo_known_icons"}, {"signal": "lexicon"}]}
     assert hash_lists(member) == ["demo_known_icons"]
+
+
+def test_a_user_who_chose_hindi_gets_the_pages_in_hindi(db):
+    from scanner.review.prefs import preferences, save_preferences
+
+    mia = User("mia", "moderator")
+    chosen = preferences(db, mia, default_policy())
+    save_preferences(db, mia, chosen.__class__(chosen.extra_blur, chosen.hide_icons, chosen.break_minutes, "hi",
+                                               "Asia/Kolkata"))
+    at = signed_in("mia")
+    assert at.title[0].value == "कतार"
+    assert "बाल सुरक्षा" in texts(at) and "IST" in texts(at)
+    # (AppTest cannot click past a select box whose labels differ from its values; the browser test does.)
+    case_id = queue(db, mia).rows[0]["case_id"]
+    page = AppTest.from_file(APP, default_timeout=60)
+    now = time.time()
+    for key, value in {"user": {"name": "mia", "role": "moderator"}, "signed_in_at": now, "last_active": now,
+                       "queue_since": now, "case_id": case_id, "open_case_now": True}.items():
+        page.session_state[key] = value
+    page.run()
+    assert page.title[0].value == f"केस {case_id}"
+    assert "क्यों चिह्नित" in [t.label for t in page.tabs]
+    assert "हैश सूची" in texts(page) or "इसका आइकन" in texts(page) or "टेक्स्ट मॉडल" in texts(page)
+
+
+def test_an_admin_disables_changes_roles_and_resets_passwords_audited(db):
+    from scanner.users import UserError, finish_password_reset, sign_in
+
+    admin = signed_in("adm")
+    admin.switch_page("views/settings.py").run()
+    admin.selectbox(key="admin_user").set_value("noor").run()
+    admin.button(key="admin_disable").click().run()
+    assert sign_in(db, "noor", PASSWORD) is None
+    admin.button(key="admin_enable").click().run()
+    assert sign_in(db, "noor", PASSWORD) is not None
+    admin.selectbox(key="admin_role").set_value("lead").run()
+    admin.button(key="admin_change_role").click().run()
+    assert sign_in(db, "noor", PASSWORD).role == "lead"
+    admin.button(key="admin_reset").click().run()
+    token = admin.code[0].value
+    with pytest.raises(UserError, match="wrong, used or expired"):
+        finish_password_reset(db, "noor", "not the token", "a brand new password")
+    finish_password_reset(db, "noor", token, "a brand new password")
+    assert sign_in(db, "noor", "a brand new password") is not None
+    with pytest.raises(UserError):
+        finish_password_reset(db, "noor", token, "another new password")  # once only
+    actions = [e["action"] for e in audit.events(db, actor="adm")]
+    assert {"user_disabled", "user_enabled", "role_changed", "password_reset"} <= set(actions)
+    assert token not in str(audit.events(db))
+    moderator = signed_in("mia")
+    moderator.switch_page("views/settings.py").run()
+    assert "admin_user" not in [s.key for s in moderator.selectbox]
+
+
+def test_a_disabled_user_is_signed_out_at_the_next_page_load(db):
+    from scanner.users import set_disabled
+
+    at = signed_in("mia")
+    set_disabled(db, User("adm", "admin"), "mia", True)
+    at.run()
+    assert "no longer active" in texts(at) and at.title[0].value == "groupscan review"
+
+
+def test_an_auditor_filters_the_audit_log_by_people_and_human_action_names(db):
+    at = signed_in("ada")
+    signed_in("mia")
+    at.switch_page("views/audit.py").run()
+    at.multiselect(key="audit_action").select("login").run()
+    at.multiselect(key="audit_actor").select("mia").run()
+    frame = at.dataframe[0].value
+    assert list(frame.iloc[:, 1]) == ["mia signed in"]
+    assert "{" not in " ".join(frame.iloc[:, 1])

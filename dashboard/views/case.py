@@ -228,6 +228,7 @@ with reasons_tab:
 
 
 def graph_panel() -> None:
+    assert who is not None and case_id
     graph = cached_graph(who, case_id, str(detail.get("revision") or f"{detail['risk']}:{detail['size']}"))
     if graph["truncated"]:
         st.caption(_("Large cluster: showing the riskiest groups and their nearest neighbours."))
@@ -262,6 +263,7 @@ with graph_tab:
 def icon_grid(members: list[dict], extra_blur: float) -> None:
     """Blurred greyscale icons labelled by group name, hash-list matches marked; a reveal (leads) asks why, is
     audited with that reason, and shows the original for ``review.reveal_seconds`` before blurring it again."""
+    assert who is not None and case_id
     seconds = policy.review.reveal_seconds
     now = time.time()
     revealed = {k: v for k, v in st.session_state.get("revealed", {}).items() if now - v[1] < seconds}

@@ -35,7 +35,7 @@ with st.form("prefs"):
     minutes = st.number_input(_("Break reminder after (minutes)"), 5, 240, int(current.break_minutes),
                               key="pref_break")
     language = st.selectbox(_("Language"), list(LANGUAGES), index=list(LANGUAGES).index(current.language),
-                            format_func=LANGUAGES.get, key="pref_language")
+                            format_func=lambda code: LANGUAGES[code], key="pref_language")
     zone = st.selectbox(_("Time zone"), zones, index=zones.index(current.timezone) if current.timezone in zones
                         else 0, key="pref_timezone")
     if st.form_submit_button(_("Save")):
