@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard import graphview, plain, state
 from dashboard.i18n import _
 from scanner.escalation.bundle import export_zip
-from scanner.review.cases import CaseNotFound, case_detail, case_graph, next_case
+from scanner.review.cases import CaseNotFound, case_detail, case_graph, next_case, record_view
 from scanner.review.decisions import (
     ClaimConflict,
     ReviewError,
@@ -71,6 +71,9 @@ try:
 except CaseNotFound:
     st.error(_("There is no case {case}.", case=case_id))
     st.stop()
+if st.session_state.get("viewed_case") != case_id:  # audited once per opening, not at every click inside it
+    record_view(engine, who, case_id)
+    st.session_state["viewed_case"] = case_id
 
 st.page_link("views/queue.py", label=_("Back to the queue"), icon=":material/arrow_back:")
 st.title(_("Case {case}", case=case_id))

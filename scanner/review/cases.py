@@ -381,3 +381,9 @@ def case_graph(engine: Engine, user: User, case_id: str, policy: Policy, max_nod
                       "x": float(x), "y": float(y)})
     edges = [{"source": u, "target": v, "kind": data.get("kind", "")} for u, v, data in graph.edges(data=True)]
     return {"nodes": nodes, "edges": edges, "truncated": truncated}
+
+
+def record_view(engine: Engine, user: User, case_id: str, now: datetime | None = None) -> None:
+    """Audit that a user opened a case (the dashboard calls this once per case per sitting, not per click)."""
+    require(user, "view_case")
+    write(engine, lambda session: audit.append(session, user.name, "case_viewed", case_id, {}, at=now))
