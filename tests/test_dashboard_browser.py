@@ -23,15 +23,17 @@ from sqlmodel import Session, select
 from scanner.pipeline import run_scan
 from scanner.policy import default_policy
 from scanner.review import audit
+from scanner.review.prefs import Preferences, save_preferences
 from scanner.store.db import open_database
 from scanner.store.models import ReviewCase, ReviewDecision
-from scanner.users import add_user
+from scanner.users import User, add_user, authenticate
 from tests.conftest import with_icons, write_jsonl
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "dashboard"
 PASSWORD = "correct horse battery"
-USERS = {"mia": "moderator", "lee": "lead", "ada": "auditor", "adm": "admin"}
+USERS = {"mia": "moderator", "lee": "lead", "ada": "auditor", "adm": "admin", "raj": "lead", "tom": "moderator"}
+REVEAL_SECONDS = 5
 # Chromium on a machine without internet: no background calls home, no sandbox as root (as the env notes say).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -43,9 +45,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_dashboard(db: Path, port: int, log: Path, new_session: bool = True) -> subprocess.Popen:
+def start_dashboard(db: Path, port: int, log: Path, new_session: bool = True,
+                    policy: Path | None = None) -> subprocess.Popen:
+    extra = ["--policy", str(policy)] if policy else []
     return subprocess.Popen([sys.executable, "-m", "scanner.cli", "dashboard", "--db", str(db), "--port",
-                             str(port)], stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                             str(port), *extra], stdout=log.open("wb"), stderr=subprocess.STDOUT,
                             start_new_session=new_session)
 
 
@@ -73,8 +77,11 @@ def server(tmp_path_factory):
     run_scan(engine, data, default_policy())
     for name, role in USERS.items():
         add_user(engine, name, role, PASSWORD)
+    save_preferences(engine, User("raj", "lead"), Preferences(0.0, False, 50, "hi", "Asia/Kolkata"))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f"review:\n  reveal_seconds: {REVEAL_SECONDS}\n", encoding="utf-8")
     port = free_port()
-    process = start_dashboard(db, port, tmp_path / "server.log")
+    process = start_dashboard(db, port, tmp_path / "server.log", policy=policy)
     try:
         wait_healthy(port, process, tmp_path / "server.log")
         yield f"http://127.0.0.1:{port}", engine
@@ -256,3 +263,78 @@ def test_sigterm_to_groupscan_dashboard_stops_the_server(tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_lead_reveals_an_icon_with_a_reason_and_it_is_blurred_again(server, browser):
+    from playwright.sync_api import expect
+
+    url, engine = server
+    case_id = any_case(engine)
+    context, page, recorder = new_page(browser)
+    try:
+        page.goto(f"{url}/case?case={case_id}")
+        sign_in(page, "lee")
+        expect(page.get_by_role("heading", name=f"Case {case_id}")).to_be_visible()
+        page.get_by_role("tab", name="Members").click()
+        expect(page.get_by_text("Icons are blurred and greyscale.")).to_be_visible()
+        page.wait_for_timeout(1000)
+        page.get_by_role("combobox", name="Group", exact=True).click()
+        page.keyboard.press("ArrowDown")  # the list opens on a key here (a click alone only focuses it)
+        page.get_by_role("option").first.click()
+        page.get_by_role("button", name="Reveal original").click()
+        expect(page.get_by_text("say why you need to see the original")).to_be_visible()
+        page.get_by_role("textbox", name="Reason").fill("compare with the user report")
+        page.get_by_role("button", name="Reveal original").click()
+        expect(page.get_by_text("(original, blurred again in").first).to_be_visible()
+        page.wait_for_timeout((REVEAL_SECONDS + 3) * 1000)
+        expect(page.get_by_text("(original, blurred again in")).to_have_count(0)
+    finally:
+        context.close()
+    events = audit.events(engine, action="icon_reveal")
+    assert events and events[0]["actor"] == "lee" and events[0]["details"]["reason"] == "compare with the user report"
+    assert recorder.foreign() == []
+
+
+def test_hindi_pages_for_a_user_who_chose_hindi(server, browser):
+    from playwright.sync_api import expect
+
+    url, engine = server
+    case_id = any_case(engine)
+    context, page, recorder = new_page(browser)
+    try:
+        page.goto(url)
+        sign_in(page, "raj")
+        expect(page.get_by_role("heading", name="कतार")).to_be_visible()
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ARTIFACTS / "queue_hi.png"), full_page=True)
+        page.goto(f"{url}/case?case={case_id}")
+        expect(page.get_by_role("heading", name=f"केस {case_id}")).to_be_visible()
+        expect(page.get_by_role("tab", name="क्यों चिह्नित")).to_be_visible()
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ARTIFACTS / "case_hi.png"), full_page=True)
+        # Devanagari is drawn with a system font: the heading is as wide as text, not a row of empty boxes.
+        assert page.evaluate("document.fonts.check('16px sans-serif', 'कतार')")
+    finally:
+        context.close()
+    assert recorder.foreign() == []
+
+
+def test_an_admin_disables_a_user_in_the_browser(server, browser):
+    from playwright.sync_api import expect
+
+    url, engine = server
+    context, page, recorder = new_page(browser)
+    try:
+        page.goto(f"{url}/settings")
+        sign_in(page, "adm")
+        expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+        page.get_by_role("combobox", name="User", exact=True).click()
+        page.keyboard.press("ArrowDown")
+        page.get_by_role("option", name="tom").click()
+        page.get_by_role("button", name="Disable").click()
+        expect(page.get_by_role("button", name="Re-enable")).to_be_visible()
+    finally:
+        context.close()
+    assert authenticate(engine, "tom", PASSWORD) is None
+    assert audit.events(engine, action="user_disabled")[0]["target"] == "tom"
+    assert recorder.foreign() == []
