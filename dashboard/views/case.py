@@ -87,11 +87,12 @@ top[3].metric(_("Groups"), detail["size"], delta=_("+{n} in 7 days", n=new_group
 top[4].markdown(f"**{_('Status')}**  \n{plain.status(detail['status'])}")
 left = detail["hours_left"]
 if detail["status"] in DECIDED:
-    top[5].metric(_("Deadline"), _("decided"))
+    deadline = _("decided")
 elif detail["overdue"] and left is not None:
-    top[5].metric(_("Deadline"), _("overdue"), delta=plain.hours(left), delta_color="inverse")
+    deadline = ":red[**" + _("overdue by {time}", time=plain.hours(left)) + "**]"
 else:
-    top[5].metric(_("Deadline"), _("{time} left", time=plain.hours(left)) if left is not None else "–")
+    deadline = _("{time} left", time=plain.hours(left)) if left is not None else "–"
+top[5].markdown(f"**{_('Deadline')}**  \n{deadline}")
 structure = detail["structure"]
 st.caption(_("First seen {when} · {pairs} linked pairs · {admins} shared admins · {icons} shared icon families · "
              "platforms {platforms}", when=plain.when(detail["growth"]["first_seen"], zone),
@@ -117,6 +118,9 @@ with st.container(border=True):
         if mine and buttons[1].button(_("Release"), key="release"):
             release(engine, who, case_id)
             st.rerun()
+    if detail["status"] in DECIDED:
+        st.caption(_("Decided ({status}). The case reopens by itself when its evidence changes.",
+                     status=plain.status(detail["status"])))
     if detail["status"] == "escalation_pending":
         st.info(_("An escalation of this case waits for a lead's approval; nobody can decide it until then."))
     if holder == who.name and who.can("decide"):
@@ -304,8 +308,9 @@ def icon_grid(members: list[dict], extra_blur: float) -> None:
                          width=120)
             elif member["icon_sha256"] in pictures:
                 st.image(pictures[member["icon_sha256"]], caption=label, width=96)
-            for name in plain.hash_lists(member):
-                st.markdown(":red-badge[" + _("hash list '{name}'", name=name) + "]")
+            lists = plain.hash_lists(member)
+            if lists:
+                st.markdown(":red-badge[" + _("hash list") + "]", help=", ".join(lists))
 
 
 with members_tab:
