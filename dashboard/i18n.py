@@ -38,9 +38,12 @@ def language() -> str:
     """The signed-in user's language for this run (English outside a Streamlit session)."""
     try:
         import streamlit as st
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+        if get_script_run_ctx(suppress_warning=True) is None:  # not in a page run (a unit test, a script)
+            return "en"
         return str(st.session_state.get("language", "en"))
-    except Exception:  # noqa: BLE001 - no session (a unit test, a script)
+    except Exception:  # noqa: BLE001 - no session at all
         return "en"
 
 

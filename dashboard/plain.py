@@ -57,7 +57,8 @@ def hash_lists(member: dict) -> list[str]:
 
 
 def _quoted(parts: list[str]) -> str:
-    return ", ".join(f"“{p.strip(chr(34))}”" for p in parts if p)
+    words = [w.strip().strip('"') for p in parts for w in (p.split('", "') if '"' in p else [p])]
+    return ", ".join(f"“{w}”" for w in words if w)
 
 
 def _lexicon(feature: str, parts: list[str]) -> str | None:

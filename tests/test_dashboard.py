@@ -466,3 +466,29 @@ def test_an_auditor_filters_the_audit_log_by_people_and_human_action_names(db):
     frame = at.dataframe[0].value
     assert list(frame.iloc[:, 1]) == ["mia signed in"]
     assert "{" not in " ".join(frame.iloc[:, 1])
+
+
+def test_the_graph_explains_evidence_focus_and_ties(db):
+    from dashboard import graphview
+    from scanner.review.cases import case_detail, case_graph
+
+    lead = User("lee", "lead")
+    case_id = queue(db, lead).rows[0]["case_id"]
+    detail = case_detail(db, lead, case_id)
+    graph = case_graph(db, lead, case_id, default_policy())
+    assert graphview.evidence_of([{"signal": "graph"}, {"signal": "cluster"}]) == "inherited"
+    assert graphview.evidence_of([{"signal": "lexicon"}, {"signal": "hash_bank"}]) == "hash"
+    names = {m["group_id"]: m["name"] for m in detail["members"]}
+    rows = graphview.ties(graph, names)
+    assert rows and all(r["groups"] >= 2 for r in rows)
+    assert [r["groups"] for r in rows] == sorted((r["groups"] for r in rows), reverse=True)
+    focus = graphview.focused(graph, "wa:ring0", hops=1)
+    near = {e["target"] for e in graph["edges"] if e["source"] == "group:wa:ring0"} | {
+        e["source"] for e in graph["edges"] if e["target"] == "group:wa:ring0"}
+    assert {n["id"] for n in focus["nodes"]} == near | {"group:wa:ring0"}
+    assert len(focus["nodes"]) < len(graph["nodes"])
+    figure = graphview.figure(graph, {m["group_id"]: graphview.evidence_of(m["reasons"]) for m in detail["members"]},
+                              names)
+    assert {t.name for t in figure.data if t.name and t.name.startswith("group:")}
+    (ring0,) = [m for m in detail["members"] if m["group_id"] == "wa:ring0"]
+    assert ring0["admins"] and "posts_links_of" in ring0

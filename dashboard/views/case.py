@@ -239,7 +239,16 @@ def graph_panel() -> None:
     graph = cached_graph(who, case_id, str(detail.get("revision") or f"{detail['risk']}:{detail['size']}"))
     if graph["truncated"]:
         st.caption(_("Large cluster: showing the riskiest groups and their nearest neighbours."))
-    event = st.plotly_chart(graphview.figure(graph), on_select="rerun", selection_mode="points",
+    names = {m["group_id"]: m["name"] or m["group_id"] for m in detail["members"]}
+    evidence = {m["group_id"]: graphview.evidence_of(m["reasons"]) for m in detail["members"]}
+    focus = st.selectbox(_("Focus on one group and its neighbours"), list(names), index=None,
+                         format_func=lambda gid: names[gid], placeholder=_("the whole cluster"), key="graph_focus")
+    as_table = st.toggle(_("Show the ties as a table"), key="graph_table")
+    view = graphview.focused(graph, focus)
+    if as_table:
+        st.dataframe(graphview.ties(view, names), hide_index=True, width="stretch")
+        return
+    event = st.plotly_chart(graphview.figure(view, evidence, names), on_select="rerun", selection_mode="points",
                             key="case_graph", width="stretch")
     picked = graphview.selected_group(event)
     if picked:
@@ -318,8 +327,12 @@ with members_tab:
         _("name"): m["name"], _("reads as"): m["reads_as"], _("members"): m["member_count"],
         _("first seen"): plain.when(m["first_seen"], zone), _("risk"): round(m["risk"], 2),
         _("category"): plain.category(m["category"]) if m["category"] else "",
-        _("hash list"): ", ".join(plain.hash_lists(m)), _("description"): m["description"],
-        _("platform"): m["platform"], _("group"): m["group_id"]} for m in detail["members"]])
+        _("hash list"): ", ".join(plain.hash_lists(m)),
+        _("posts links of (groups here)"): m.get("posts_links_of", 0),
+        _("admins"): ", ".join(m.get("admins", []))[:120],
+        _("own links"): " ".join(str(u) for u in m.get("own_invite_links", [])),
+        _("description"): m["description"], _("platform"): m["platform"], _("group"): m["group_id"]}
+        for m in detail["members"]])
     st.dataframe(table, hide_index=True, width="stretch")
     with_icons = [m for m in detail["members"] if m["icon_sha256"]]
     if with_icons and prefs.hide_icons:

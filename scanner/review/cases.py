@@ -312,6 +312,15 @@ def member_timeline(payloads: Sequence[Mapping], names: dict[str, str]) -> list[
     return events
 
 
+def _link_key(link: object) -> str | None:
+    """The join key of an invite link as a record carries it (a URL, or a posted link's ``{"url": ...}``)."""
+    from scanner.signals.links import canonicalize
+
+    url = link.get("url") if isinstance(link, dict) else link
+    found = canonicalize(url) if isinstance(url, str) else None
+    return found.canonical if found else None
+
+
 def case_detail(engine: Engine, user: User, case_id: str, now: datetime | None = None) -> dict:
     """Everything the case view shows except the graph: summary, reasons, members, decisions, timeline."""
     require(user, "view_case")
@@ -327,8 +336,19 @@ def case_detail(engine: Engine, user: User, case_id: str, now: datetime | None =
         payloads = list(session.exec(select(Snapshot.payload).where(col(Snapshot.group_id).in_(member_ids))).all())
         decisions = session.exec(select(ReviewDecision).where(ReviewDecision.case_id == case_id)
                                  .order_by(col(ReviewDecision.id))).all()
+        latest: dict[str, Mapping] = {}
+        for payload in sorted(payloads, key=lambda p: p["observed_at"]):
+            latest[payload["group_id"]] = payload
+        owner = {key: gid for gid, p in latest.items() for link in p.get("own_invite_links") or []
+                 if (key := _link_key(link))}
         members = [{
             "group_id": g.group_id, "name": g.name, "description": g.description, "platform": g.platform,
+            "admins": list(latest.get(g.group_id, {}).get("admins") or []),
+            "own_invite_links": list(latest.get(g.group_id, {}).get("own_invite_links") or []),
+            "posted_invite_links": list(latest.get(g.group_id, {}).get("posted_invite_links") or []),
+            # How many other groups of this case it advertises (posts their invite links).
+            "posts_links_of": len({owner[key] for link in latest.get(g.group_id, {}).get("posted_invite_links")
+                                   or [] if (key := _link_key(link)) in owner and owner[key] != g.group_id}),
             # What the scanner read: fancy letters, emoji-as-words and homoglyphs undone (a font may lack them).
             "reads_as": normalize(g.name).text if g.name else "",
             "risk": g.risk, "category": g.category, "flagged": g.flagged, "member_count": g.member_count,
