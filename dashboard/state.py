@@ -171,7 +171,7 @@ def undo_button(who: User) -> None:
 
     label = _("Undo “{action}” on {case} ({n} s left)", action=plain.action(last["action"]), case=last["case_id"],
               n=int(left))
-    if st.button(label, key="undo_decision"):
+    if st.button(label, key="undo_decision", shortcut="Alt+Z"):
         st.session_state.pop("last_decision", None)
         try:
             case_id = undo(engine(), who, last["id"], policy())

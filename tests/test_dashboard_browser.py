@@ -8,6 +8,7 @@ SameSite=Strict cookie); a signed-out link to a case shows the sign-in form and 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -177,7 +178,8 @@ def test_sign_in_open_claim_decide_in_a_real_browser(server, browser):
         page.get_by_role("textbox", name="Note").fill("Shared admins and cross-posted invites with the known ring.")
         page.get_by_role("button", name="Record decision").click()
         expect(page.get_by_text("group(s) (the whole cluster) as violating")).to_be_visible()
-        page.get_by_role("button", name="Confirm", exact=True).click()
+        expect(page.get_by_role("button", name=re.compile(r"^Confirm(?! and)"))).to_be_visible()
+        page.keyboard.press("Alt+y")  # the keyboard shortcut shown on the Confirm button
         expect(page.get_by_text("Decision recorded: Violating.")).to_be_visible()
         expect(page.get_by_role("button", name="Undo “Violating”")).to_be_visible()
         page.get_by_role("tab", name="Graph").click()

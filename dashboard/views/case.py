@@ -27,6 +27,9 @@ from scanner.review.icons import RevealError, reveal, thumbnails
 from scanner.users import PermissionDenied, User
 
 DECIDED = ("benign", "violating", "escalated")
+# Keyboard shortcuts for the common path (shown on the buttons). Streamlit reserves C and R.
+SHORTCUTS = {"claim": "Alt+K", "record": "Mod+Enter", "confirm": "Alt+Y", "confirm_next": "Alt+N",
+             "cancel": "Alt+X"}
 
 
 @st.cache_data(ttl=600, max_entries=50, show_spinner=False)
@@ -109,7 +112,7 @@ with st.container(border=True):
     if who.can("claim") and detail["status"] in ("open", "needs_info") and holder in (None, who.name):
         mine = holder == who.name
         if buttons[0].button(_("Renew claim") if mine else _("Claim"), key="claim",
-                             type="secondary" if mine else "primary"):
+                             type="secondary" if mine else "primary", shortcut=SHORTCUTS["claim"]):
             try:
                 claim(engine, who, case_id, policy)
                 st.rerun()
@@ -136,7 +139,7 @@ with st.container(border=True):
             required = _("required for benign and violating") if detail["severity"] in \
                 policy.review.note_required_severities else _("required for escalate and more info")
             note = st.text_area(_("Note ({required})", required=required), key="decision_note", max_chars=4000)
-            if st.form_submit_button(_("Record decision"), type="primary"):
+            if st.form_submit_button(_("Record decision"), type="primary", shortcut=SHORTCUTS["record"]):
                 problem = decision_problem(None if action is None else str(action), category, note,
                                            detail["severity"], policy)
                 if problem:
@@ -150,9 +153,11 @@ with st.container(border=True):
             with st.container(border=True):
                 st.warning(confirmation_text(pending))
                 yes, yes_next, cancel, _spare = st.columns([1, 1.4, 1, 3])
-                confirmed = yes.button(_("Confirm"), key="decision_confirm", type="primary")
-                confirmed_next = yes_next.button(_("Confirm and open next case"), key="decision_confirm_next")
-                if cancel.button(_("Cancel"), key="decision_cancel"):
+                confirmed = yes.button(_("Confirm"), key="decision_confirm", type="primary",
+                                       shortcut=SHORTCUTS["confirm"])
+                confirmed_next = yes_next.button(_("Confirm and open next case"), key="decision_confirm_next",
+                                                 shortcut=SHORTCUTS["confirm_next"])
+                if cancel.button(_("Cancel"), key="decision_cancel", shortcut=SHORTCUTS["cancel"]):
                     st.session_state.pop("pending_decision", None)
                     st.rerun()
                 if confirmed or confirmed_next:
