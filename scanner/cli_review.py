@@ -7,6 +7,7 @@ file and runs Streamlit on it, bound to 127.0.0.1. No ``from __future__ import a
 import importlib.util
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -21,11 +22,38 @@ DEMO_USERS = (("demo-moderator", "moderator"), ("demo-moderator2", "moderator"),
               ("demo-lead2", "lead"), ("demo-auditor", "auditor"), ("demo-admin", "admin"))
 
 
-def dashboard_entry() -> Path:
+def dashboard_entry(name: str = "app.py") -> Path:
     spec = importlib.util.find_spec("dashboard")
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError("the dashboard package is not installed (pip install -e .)")
-    return Path(list(spec.submodule_search_locations)[0]) / "app.py"
+    return Path(list(spec.submodule_search_locations)[0]) / name
+
+
+def run_forwarding_signals(command: list[str], env: dict[str, str]) -> int:
+    """Run the server as a child and pass SIGTERM, SIGINT and SIGHUP on to it, so stopping ``groupscan
+    dashboard`` (a service manager, a test, Ctrl-C) stops the server too instead of leaving it on the port.
+    Returns the child's exit code, 0 when it stopped because we asked."""
+    child = subprocess.Popen(command, env=env)
+    asked: list[int] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        asked.append(signum)
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM if signum == signal.SIGHUP else signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, forward)
+    try:
+        while True:
+            try:
+                code = child.wait(timeout=10 if asked else None)
+                break
+            except subprocess.TimeoutExpired:  # asked to stop, still running after 10 s
+                child.kill()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+    return 0 if asked and code in (0, -signal.SIGTERM, -signal.SIGINT, 128 + signal.SIGTERM) else code
 
 
 def demo_accounts(engine) -> list[tuple[str, str, str]]:
@@ -64,12 +92,14 @@ def register(app: typer.Typer) -> None:
             cli.console.print("[bold red]DEMO MODE[/]: throwaway accounts (new passwords at every start):")
             for name, role, password in demo_accounts(engine):
                 cli.console.print(f"  {name:16} {role:10} {password}")
-        command = [sys.executable, "-m", "streamlit", "run", str(dashboard_entry()),
+        # server.py: the pages (app.py) plus the session cookie routes. Nothing is fetched from the internet: no
+        # usage statistics, and the pages use only bundled fonts and a local favicon.
+        command = [sys.executable, "-m", "streamlit", "run", str(dashboard_entry("server.py")),
                    "--server.address=127.0.0.1", f"--server.port={port}", "--server.headless=true",
                    "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
-                   "--client.toolbarMode=minimal"]
+                   "--client.toolbarMode=minimal", "--client.showErrorLinks=false"]
         cli.console.print(f"Dashboard on http://127.0.0.1:{port} (database {url})")
-        raise typer.Exit(subprocess.call(command, env=env))
+        raise typer.Exit(run_forwarding_signals(command, env))
 
     audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
     app.add_typer(audit_app, name="audit")

@@ -176,6 +176,25 @@ class ReviewPolicy(_Model):
     confirmed_weight: float = Field(default=0.99, ge=0, le=1)
     queue_page_size: int = Field(default=25, ge=5, le=500)
     reveal_max_px: int = Field(default=256, ge=32, le=1024)
+    # Decisions that cannot be made by accident: a note is required for benign and violating on these
+    # severities, and the decider may undo a decision for this many seconds (audited).
+    note_required_severities: list[Tier] = Field(default=["P0", "P1"])
+    undo_seconds: int = Field(default=120, ge=0, le=3600)
+    # A revealed original icon is shown this long, then blurred again.
+    reveal_seconds: int = Field(default=30, ge=5, le=600)
+    # The time zone and language a user sees until they choose their own (Settings).
+    timezone: str = "UTC"
+    language: Literal["en", "hi"] = "en"
+
+    @model_validator(mode="after")
+    def _known_timezone(self) -> ReviewPolicy:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"review.timezone {self.timezone!r} is not an IANA time zone") from None
+        return self
 
 
 class WebhookPolicy(_Model):

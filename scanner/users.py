@@ -156,3 +156,91 @@ def list_users_as(engine: Engine, actor: User) -> list[dict]:
     """``list_users`` for an admin in the dashboard."""
     require(actor, "manage_users")
     return list_users(engine)
+
+
+RESET_HOURS = 24
+
+
+def _admin_change(engine: Engine, actor: User, name: str, action: str, details: dict, change) -> None:
+    """One audited change to another user's account by an admin (never to their own: no self-lockout)."""
+    from scanner.review import audit
+    from scanner.review.tx import write
+
+    require(actor, "manage_users")
+    if name == actor.name:
+        raise UserError("an admin cannot change their own account here (ask another admin)")
+
+    def act(session: Session) -> None:
+        row = session.get(AppUser, name)
+        if row is None:
+            raise UserError(f"no user {name!r}")
+        change(row)
+        session.add(row)
+        audit.append(session, actor.name, action, name, details)
+
+    write(engine, act)
+
+
+def set_disabled(engine: Engine, actor: User, name: str, disabled: bool) -> None:
+    """Disable a user (their sessions stop at the next page load; they cannot sign in) or enable them again."""
+    def change(row: AppUser) -> None:
+        row.disabled = disabled
+    _admin_change(engine, actor, name, "user_disabled" if disabled else "user_enabled", {}, change)
+
+
+def change_role(engine: Engine, actor: User, name: str, role: str) -> None:
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
+    with Session(engine) as session:
+        row = session.get(AppUser, name)
+        before = row.role if row else None
+
+    def change(row: AppUser) -> None:
+        row.role = role
+    _admin_change(engine, actor, name, "role_changed", {"from": before, "to": role}, change)
+
+
+def start_password_reset(engine: Engine, actor: User, name: str, now: datetime | None = None) -> str:
+    """A one-time reset token for ``name``, valid ``RESET_HOURS``: shown once to the admin, who hands it over
+    (never in a URL); only its SHA-256 is stored. The old password keeps working until the token is used."""
+    import hashlib
+    import secrets
+    from datetime import timedelta
+
+    now = now or datetime.now(UTC)
+    token = secrets.token_urlsafe(18)
+
+    def change(row: AppUser) -> None:
+        row.reset_sha256 = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        row.reset_expires_at = now + timedelta(hours=RESET_HOURS)
+    _admin_change(engine, actor, name, "password_reset", {"expires_hours": RESET_HOURS}, change)
+    return token
+
+
+def finish_password_reset(engine: Engine, name: str, token: str, password: str,
+                          now: datetime | None = None) -> None:
+    """Set a new password with a reset token (once, before it expires). Audited."""
+    import hashlib
+
+    from scanner.review import audit
+    from scanner.review.tx import write
+
+    now = now or datetime.now(UTC)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters")
+    digest = hashlib.sha256(token.strip().encode("utf-8")).hexdigest()
+
+    def act(session: Session) -> None:
+        row = session.get(AppUser, name.strip().lower())
+        expires = row.reset_expires_at if row else None
+        if expires is not None and expires.tzinfo is None:
+            expires = expires.replace(tzinfo=UTC)
+        if (row is None or not row.reset_sha256 or expires is None or expires < now
+                or not __import__("hmac").compare_digest(row.reset_sha256, digest)):
+            raise UserError("this reset token is wrong, used or expired: ask an admin for a new one")
+        row.password_hash = _hasher.hash(password)
+        row.reset_sha256, row.reset_expires_at = None, None
+        session.add(row)
+        audit.append(session, row.name, "password_reset_done", row.name, {}, at=now)
+
+    write(engine, act)

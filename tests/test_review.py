@@ -157,7 +157,7 @@ def test_violating_members_become_evidence_at_the_next_scan(scanned):
     with pytest.raises(ReviewError, match="needs a category"):
         decide(engine, MOD, case_id, "violating", policy)
     with pytest.raises(ReviewError, match="not members"):
-        decide(engine, MOD, case_id, "violating", policy, category="child_safety", group_ids=["wa:b1"])
+        decide(engine, MOD, case_id, "violating", policy, category="child_safety", group_ids=["wa:b1"], note="ring")
     decide(engine, MOD, case_id, "violating", policy, category="child_safety", group_ids=chosen, note="ring")
     assert set(confirmed_groups(engine)) == set(chosen)
     run_scan(engine, data, policy)
@@ -216,17 +216,20 @@ def test_icons_are_blurred_by_default_and_reveals_are_audited(scanned):
     assert png and Image.open(__import__("io").BytesIO(png)).mode in ("L", "LA")
     stronger = thumbnail(engine, MOD, member["icon_sha256"], extra_blur=4)
     assert stronger != png
+    with pytest.raises(RevealError, match="say why"):
+        reveal(engine, LEAD, case_id, "wa:ring0", policy, reason=" ")
     with pytest.raises(PermissionDenied):
-        reveal(engine, MOD, case_id, "wa:ring0", policy)
-    original = reveal(engine, LEAD, case_id, "wa:ring0", policy)
+        reveal(engine, MOD, case_id, "wa:ring0", policy, reason="compare with the report")
+    original = reveal(engine, LEAD, case_id, "wa:ring0", policy, reason="compare with the report")
     assert Image.open(__import__("io").BytesIO(original)).mode == "RGB"
     with pytest.raises(RevealError, match="no icon"):
-        reveal(engine, LEAD, case_id, "wa:ring1", policy)
+        reveal(engine, LEAD, case_id, "wa:ring1", policy, reason="compare with the report")
     with pytest.raises(RevealError, match="not a member"):
-        reveal(engine, LEAD, case_id, "wa:b1", policy)
+        reveal(engine, LEAD, case_id, "wa:b1", policy, reason="compare with the report")
     events = audit.events(engine, actor="lee")
     assert [e["action"] for e in events] == ["icon_reveal_refused", "icon_reveal_refused", "icon_reveal"]
     assert events[-1]["details"]["icon_sha256"] == member["icon_sha256"]
+    assert events[-1]["details"]["reason"] == "compare with the report"
 
 
 def test_case_detail_graph_and_timeline(scanned):
@@ -271,7 +274,7 @@ def test_metrics_count_actions_and_times(scanned):
     claim(engine, MOD, case_id, policy, now=opened + timedelta(minutes=30))
     claim(engine, MOD, case_id, policy, now=opened + timedelta(minutes=80))  # renewing keeps the first action
     decide(engine, MOD, case_id, "violating", policy, category="child_safety",
-           now=opened + timedelta(minutes=90))
+           note="ring", now=opened + timedelta(minutes=90))
     result = review_metrics(engine, LEAD)
     (row,) = result["per_category_week"]
     assert row["first_action"]["median_h"] == pytest.approx(0.5, abs=0.01)

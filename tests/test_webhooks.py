@@ -123,7 +123,7 @@ def test_a_missing_secret_is_an_error_not_an_unsigned_post(scanned, receiver, ho
     monkeypatch.delenv("TEST_WEBHOOK_SECRET")
     case_id = ring_case(engine)
     claim(engine, MOD, case_id, hooked)
-    decide(engine, MOD, case_id, "benign", hooked)
+    decide(engine, MOD, case_id, "benign", hooked, note="checked")
     run = deliver_due(engine, hooked)
     assert len(run.retried) == 1 and receiver.received == []
     with Session(engine) as session:

@@ -89,10 +89,18 @@ def verify(engine: Engine, batch: int = 5000) -> Verification:
 
 
 def read_events(engine: Engine, user: User, limit: int = 200, actor: str | None = None,
-                action: str | None = None, target: str | None = None) -> list[dict]:
+                action: str | None = None, target: str | None = None,
+                actions: list[str] | None = None) -> list[dict]:
     """``events`` for a user whose role may read the audit log (auditors)."""
     require(user, "view_audit")
-    return events(engine, limit, actor, action, target)
+    return events(engine, limit, actor, action, target, actions)
+
+
+def actors(engine: Engine, user: User) -> list[str]:
+    """Everyone who appears in the audit log as an actor (the auditor's filter offers them by name)."""
+    require(user, "view_audit")
+    with Session(engine) as session:
+        return sorted(session.exec(select(AuditEvent.actor).distinct()).all())
 
 
 def verify_as(engine: Engine, user: User) -> Verification:
@@ -101,7 +109,7 @@ def verify_as(engine: Engine, user: User) -> Verification:
 
 
 def events(engine: Engine, limit: int = 200, actor: str | None = None, action: str | None = None,
-           target: str | None = None) -> list[dict]:
+           target: str | None = None, actions: list[str] | None = None) -> list[dict]:
     """Newest first, for the auditor's page (the caller checks ``view_audit``)."""
     with Session(engine) as session:
         query = select(AuditEvent)
@@ -111,6 +119,8 @@ def events(engine: Engine, limit: int = 200, actor: str | None = None, action: s
             query = query.where(AuditEvent.action == action)
         if target:
             query = query.where(AuditEvent.target == target)
+        if actions:
+            query = query.where(col(AuditEvent.action).in_(actions))
         rows = session.exec(query.order_by(col(AuditEvent.id).desc()).limit(limit)).all()
         return [{"id": r.id, "at": _utc(r.at).isoformat(), "actor": r.actor, "action": r.action,
                  "target": r.target, "details": r.details, "sha256": r.sha256} for r in rows]

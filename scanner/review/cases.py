@@ -210,11 +210,31 @@ def queue(engine: Engine, user: User, filters: QueueFilter = QueueFilter(), page
                                       col(ReviewCase.risk).desc(), col(ReviewCase.case_id))
                             .offset((page - 1) * page_size).limit(page_size)).all()
         ids = [r.case_id for r in rows]
-        first_reason = {cid: (reasons[0]["sentence"] if reasons else "")
+        first_reason = {cid: (reasons[0] if reasons else {})
                         for cid, reasons in session.exec(select(Cluster.cluster_id, Cluster.reasons)
                                                          .where(col(Cluster.cluster_id).in_(ids))).all()}
-    return QueuePage([_case_row(r, now, first_reason.get(r.case_id, "")) for r in rows], total, breached, page,
-                     pages)
+    out = []
+    for r in rows:
+        item = first_reason.get(r.case_id) or {}
+        out.append({**_case_row(r, now, str(item.get("sentence", ""))), "top_reason_item": item})
+    return QueuePage(out, total, breached, page, pages)
+
+
+def next_case(engine: Engine, user: User, after: str | None = None, now: datetime | None = None) -> str | None:
+    """The case "save and next" opens: the first in queue order that the user can act on now (open or needing
+    information, not held by someone else), other than ``after``. Escalations waiting for a lead are skipped:
+    a moderator cannot act on them."""
+    require(user, "view_queue")
+    now = now or datetime.now(UTC)
+    with Session(engine) as session:
+        rows = session.exec(select(ReviewCase.case_id).where(
+            col(ReviewCase.active).is_(True), col(ReviewCase.status).in_(("open", "needs_info")),
+            col(ReviewCase.case_id) != (after or ""),
+            or_(col(ReviewCase.assignee).is_(None), col(ReviewCase.assignee) == user.name,
+                col(ReviewCase.claim_expires_at) <= now))
+            .order_by(col(ReviewCase.severity_rank), col(ReviewCase.deadline_at), col(ReviewCase.risk).desc(),
+                      col(ReviewCase.case_id)).limit(1)).first()
+    return rows
 
 
 def _case_row(case: ReviewCase, now: datetime, top_reason: str = "") -> dict:
@@ -230,6 +250,8 @@ def _case_row(case: ReviewCase, now: datetime, top_reason: str = "") -> dict:
         "assignee": case.assignee if live else None,
         "claim_expires_at": utc(case.claim_expires_at).isoformat() if live else None,  # type: ignore[union-attr]
         "reopened": case.reopened, "top_reason": top_reason,
+        # Changes whenever the scan changed the cluster's score or activity: a cache key for the case view.
+        "revision": case.cluster_key,
     }
 
 
@@ -240,6 +262,22 @@ def _growth(first_seen: list[datetime], now: datetime) -> dict:
         "new_last_7_days": len([s for s in seen if s >= now - timedelta(days=7)]),
         "new_last_30_days": len([s for s in seen if s >= now - timedelta(days=30)]),
     }
+
+
+def _clip(text: object, width: int = 120) -> str:
+    text = str(text or "")
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _icon_change(before: object, after: object) -> str:
+    """Which icon replaced which: by file name, or the first characters of a SHA-256 the record carried."""
+    def short(icon: object) -> str:
+        if not isinstance(icon, dict):
+            return "none"
+        if icon.get("sha256"):
+            return f"{str(icon['sha256'])[:10]}…"
+        return str(icon.get("path") or "none").rsplit("/", 1)[-1]
+    return f"{short(before)} → {short(after)}"
 
 
 def member_timeline(payloads: Sequence[Mapping], names: dict[str, str]) -> list[dict]:
@@ -258,17 +296,29 @@ def member_timeline(payloads: Sequence[Mapping], names: dict[str, str]) -> list[
                                "detail": f"{before.get('name', '')!r} → {payload.get('name', '')!r}"})
             if before.get("icon") != payload.get("icon"):
                 events.append({"at": payload["observed_at"], "group_id": gid, "event": "icon changed",
-                               "detail": ""})
+                               "detail": _icon_change(before.get("icon"), payload.get("icon"))})
             if before.get("description") != payload.get("description"):
                 events.append({"at": payload["observed_at"], "group_id": gid, "event": "description changed",
-                               "detail": ""})
+                               "detail": f"{_clip(before.get('description'))!r} → "
+                                         f"{_clip(payload.get('description'))!r}"})
             if before.get("own_invite_links") != payload.get("own_invite_links"):
+                old, new = set(before.get("own_invite_links") or []), set(payload.get("own_invite_links") or [])
                 events.append({"at": payload["observed_at"], "group_id": gid, "event": "invite link changed",
-                               "detail": ""})
+                               "detail": "; ".join([f"+ {u}" for u in sorted(new - old)[:3]]
+                                                   + [f"− {u}" for u in sorted(old - new)[:3]])})
         previous[gid] = payload
     for event in events:
         event["name"] = names.get(event["group_id"], "")
     return events
+
+
+def _link_key(link: object) -> str | None:
+    """The join key of an invite link as a record carries it (a URL, or a posted link's ``{"url": ...}``)."""
+    from scanner.signals.links import canonicalize
+
+    url = link.get("url") if isinstance(link, dict) else link
+    found = canonicalize(url) if isinstance(url, str) else None
+    return found.canonical if found else None
 
 
 def case_detail(engine: Engine, user: User, case_id: str, now: datetime | None = None) -> dict:
@@ -286,8 +336,19 @@ def case_detail(engine: Engine, user: User, case_id: str, now: datetime | None =
         payloads = list(session.exec(select(Snapshot.payload).where(col(Snapshot.group_id).in_(member_ids))).all())
         decisions = session.exec(select(ReviewDecision).where(ReviewDecision.case_id == case_id)
                                  .order_by(col(ReviewDecision.id))).all()
+        latest: dict[str, Mapping] = {}
+        for payload in sorted(payloads, key=lambda p: p["observed_at"]):
+            latest[payload["group_id"]] = payload
+        owner = {key: gid for gid, p in latest.items() for link in p.get("own_invite_links") or []
+                 if (key := _link_key(link))}
         members = [{
             "group_id": g.group_id, "name": g.name, "description": g.description, "platform": g.platform,
+            "admins": list(latest.get(g.group_id, {}).get("admins") or []),
+            "own_invite_links": list(latest.get(g.group_id, {}).get("own_invite_links") or []),
+            "posted_invite_links": list(latest.get(g.group_id, {}).get("posted_invite_links") or []),
+            # How many other groups of this case it advertises (posts their invite links).
+            "posts_links_of": len({owner[key] for link in latest.get(g.group_id, {}).get("posted_invite_links")
+                                   or [] if (key := _link_key(link)) in owner and owner[key] != g.group_id}),
             # What the scanner read: fancy letters, emoji-as-words and homoglyphs undone (a font may lack them).
             "reads_as": normalize(g.name).text if g.name else "",
             "risk": g.risk, "category": g.category, "flagged": g.flagged, "member_count": g.member_count,
@@ -340,3 +401,9 @@ def case_graph(engine: Engine, user: User, case_id: str, policy: Policy, max_nod
                       "x": float(x), "y": float(y)})
     edges = [{"source": u, "target": v, "kind": data.get("kind", "")} for u, v, data in graph.edges(data=True)]
     return {"nodes": nodes, "edges": edges, "truncated": truncated}
+
+
+def record_view(engine: Engine, user: User, case_id: str, now: datetime | None = None) -> None:
+    """Audit that a user opened a case (the dashboard calls this once per case per sitting, not per click)."""
+    require(user, "view_case")
+    write(engine, lambda session: audit.append(session, user.name, "case_viewed", case_id, {}, at=now))

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy import Engine, and_, delete, or_, update
 from sqlmodel import Session, col, select
 
 from scanner.escalation.webhooks import enqueue
@@ -32,6 +32,7 @@ from scanner.store.queries import members_of
 from scanner.users import User, require
 
 ACTIONS = ("benign", "violating", "more_info", "escalate")
+NOTE_REQUIRED_ACTIONS = ("benign", "violating")  # on the policy's note_required_severities
 MAX_NOTE = 4000
 
 
@@ -129,11 +130,39 @@ def _labels(session: Session, user: User, group_ids: list[str], label: str, now:
     return added
 
 
+def note_required(action: str | None, severity: str | None, policy: Policy) -> bool:
+    """Whether a decision needs a note: always for escalate and more info; for benign and violating on the
+    severities the policy names (P0 and P1 by default). The dashboard asks for it; ``decide`` enforces it."""
+    if action in ("escalate", "more_info"):
+        return True
+    return action in NOTE_REQUIRED_ACTIONS and severity in policy.review.note_required_severities
+
+
+def decision_problem(action: str | None, category: str | None, note: str, severity: str | None,
+                     policy: Policy) -> str | None:
+    """What is missing from a decision before it can be recorded, or None (pure: the page asks it before showing
+    the confirmation; ``decide`` refuses the same things)."""
+    if action not in ACTIONS:
+        return "Choose a decision."
+    if action in ("violating", "escalate") and category not in policy.categories:
+        return f"A {action} decision needs a category."
+    if note_required(action, severity, policy) and not note.strip():
+        return f"A {action.replace('_', ' ')} decision on a {severity or 'this'} case needs a note saying why."
+    if len(note) > MAX_NOTE:
+        return f"The note is {len(note)} characters, over {MAX_NOTE}."
+    return None
+
+
 def decide(engine: Engine, user: User, case_id: str, action: str, policy: Policy, note: str = "",
            category: str | None = None, group_ids: list[str] | None = None,
-           now: datetime | None = None) -> int:
+           now: datetime | None = None, confirmed_groups: int | None = None) -> int:
     """Record a decision by the claim holder; returns the decision id. ``group_ids`` None means the whole
-    cluster."""
+    cluster.
+
+    A decision cannot be made by accident, whoever calls this (dashboard, bot, script): benign and violating
+    decisions on a case whose severity is in ``review.note_required_severities`` need a note, and when the
+    caller showed the person a confirmation naming the number of groups, ``confirmed_groups`` is that number and
+    the decision is refused if the case no longer has that many (a scan changed it in between)."""
     require(user, "decide")
     now = now or datetime.now(UTC)
     if action not in ACTIONS:
@@ -161,6 +190,8 @@ def decide(engine: Engine, user: User, case_id: str, action: str, policy: Policy
             raise ReviewError(f"claim case {case_id} before deciding"
                               + (f" (it is held by {case.assignee})" if case.assignee and expires and expires > now
                                  else ""))
+        if note_required(action, case.severity, policy) and not note.strip():
+            raise ReviewError(f"a {action} decision on a {case.severity} case needs a note saying why")
         members = sorted(members_of(session, [case_id]).get(case_id, set()))
         if group_ids:
             unknown = sorted(set(group_ids) - set(members))
@@ -169,6 +200,9 @@ def decide(engine: Engine, user: User, case_id: str, action: str, policy: Policy
             covered, scope = sorted(set(group_ids)), ("cluster" if set(group_ids) == set(members) else "members")
         else:
             covered, scope = members, "cluster"
+        if confirmed_groups is not None and confirmed_groups != len(covered):
+            raise ReviewError(f"you confirmed {confirmed_groups} group(s) but the decision now covers "
+                              f"{len(covered)}: the case changed, look again")
         if action == "benign" and scope == "members":
             status = "open"
         else:
@@ -198,6 +232,54 @@ def decide(engine: Engine, user: User, case_id: str, action: str, policy: Policy
                 _event(case, decision, now), now)
         assert decision.id is not None
         return decision.id
+
+    return write(engine, act)
+
+
+def undo(engine: Engine, user: User, decision_id: int, policy: Policy, now: datetime | None = None) -> str:
+    """Withdraw one's own decision within ``review.undo_seconds`` of making it; returns the case id.
+
+    The decision stays in the table, marked ``undone`` (so the history shows it and ``confirmed_groups`` ignores
+    it), the text labels it wrote are removed, and the case goes back to the decider's claim, open, as it was
+    before. Refused after the window, for someone else's decision, or once a lead reviewed an escalation."""
+    require(user, "decide")
+    now = now or datetime.now(UTC)
+
+    def act(session: Session) -> str:
+        decision = session.get(ReviewDecision, decision_id)
+        if decision is None:
+            raise ReviewError(f"no decision {decision_id}")
+        if decision.author != user.name:
+            raise ReviewError("only the moderator who made a decision can undo it")
+        if decision.state not in ("final", "pending"):
+            raise ReviewError(f"decision {decision_id} is {decision.state}; it can no longer be undone")
+        made = utc(decision.created_at)
+        assert made is not None
+        if (now - made).total_seconds() > policy.review.undo_seconds:
+            raise ReviewError(f"the {policy.review.undo_seconds} s to undo decision {decision_id} have passed")
+        later = session.exec(select(ReviewDecision.id).where(ReviewDecision.case_id == decision.case_id,
+                                                             col(ReviewDecision.id) > decision_id,
+                                                             col(ReviewDecision.state) != "undone")).first()
+        if later is not None:
+            raise ReviewError(f"decision {decision_id} was followed by decision {later}; undo that one first")
+        done = session.execute(update(ReviewDecision).where(col(ReviewDecision.id) == decision_id,
+                                                            col(ReviewDecision.state) == decision.state)
+                               .values(state="undone"))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise ReviewError(f"decision {decision_id} changed just now; look again")
+        removed = session.execute(delete(TextLabel).where(col(TextLabel.source) == "decision",
+                                                          col(TextLabel.author) == user.name,
+                                                          col(TextLabel.created_at) == decision.created_at))
+        session.execute(update(ReviewCase).where(col(ReviewCase.case_id) == decision.case_id)
+                        .values(status="open", decided_at=None, assignee=user.name,
+                                claim_expires_at=now + timedelta(minutes=policy.review.claim_minutes),
+                                updated_at=now))
+        audit.append(session, user.name, "decision_undone", decision.case_id,
+                     {"decision_id": decision_id, "action": decision.action, "category": decision.category,
+                      "groups": len(decision.group_ids),
+                      "text_labels_removed": removed.rowcount},  # type: ignore[attr-defined]
+                     at=now)
+        return decision.case_id
 
     return write(engine, act)
 

@@ -67,12 +67,21 @@ def _original_path(session: Session, group_id: str, icon_sha256: str) -> Path | 
     return None
 
 
-def reveal(engine: Engine, user: User, case_id: str, group_id: str, policy: Policy,
+MIN_REASON = 5
+
+
+def reveal(engine: Engine, user: User, case_id: str, group_id: str, policy: Policy, reason: str = "",
            now: datetime | None = None) -> bytes:
-    """The original icon of one member, downscaled to ``review.reveal_max_px``, as PNG. Every reveal (and every
-    refused attempt by a permitted user) is written to the audit log first."""
+    """The original icon of one member, downscaled to ``review.reveal_max_px``, as PNG. A reveal needs a reason
+    (friction: a person looks at an original only when they must), and every reveal (and every refused attempt
+    by a permitted user) is written to the audit log first, with that reason. The dashboard shows the original
+    for ``review.reveal_seconds`` and then blurs it again."""
     require(user, "reveal_icon")
     now = now or datetime.now(UTC)
+    reason = reason.strip()
+    if len(reason) < MIN_REASON:
+        raise RevealError("say why you need to see the original (a few words; it is audited)")
+    reason = reason[:500]
 
     def act(session: Session) -> tuple[Path | None, str, str]:
         if group_id not in members_of(session, [case_id]).get(case_id, set()):
@@ -85,7 +94,7 @@ def reveal(engine: Engine, user: User, case_id: str, group_id: str, policy: Poli
             problem = "" if path else ("the group has no icon" if not sha else
                                        "the original file is no longer where the scan read it, or has changed")
         audit.append(session, user.name, "icon_reveal" if path else "icon_reveal_refused", case_id,
-                     {"group_id": group_id, "icon_sha256": sha, "problem": problem}, at=now)
+                     {"group_id": group_id, "icon_sha256": sha, "problem": problem, "reason": reason}, at=now)
         return path, sha, problem
 
     path, _sha, problem = write(engine, act)

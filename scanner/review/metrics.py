@@ -63,6 +63,8 @@ def review_metrics(engine: Engine, user: User, now: datetime | None = None) -> d
                 for c, w in keys]
     per_moderator: dict[str, Counter[str]] = defaultdict(Counter)
     for author, action, state, reviewer in decisions:
+        if state == "undone":  # withdrawn by its author within the undo window: not a decision
+            continue
         per_moderator[author][action] += 1
         if reviewer and state in ("approved", "rejected"):
             per_moderator[reviewer][f"escalation_{state}"] += 1

@@ -214,6 +214,26 @@ class AppUser(SQLModel, table=True):
     password_hash: str = Field(max_length=256)
     disabled: bool = False
     created_at: datetime
+    # A password reset an admin started: the SHA-256 of the one-time token printed to them, and its expiry.
+    reset_sha256: str | None = Field(default=None, max_length=64)
+    reset_expires_at: datetime | None = None
+
+
+class AppSession(SQLModel, table=True):
+    """A dashboard sign-in that survives a reload: the browser holds a signed, HttpOnly cookie carrying a random
+    token, the database only its SHA-256. ``handoff_sha256`` is the one-time code the page trades for the cookie
+    (so the token itself never appears in the page). Idle and absolute limits are checked on every use."""
+
+    __tablename__ = "app_session"
+
+    id: str = Field(primary_key=True, max_length=64)  # random; known only to the server
+    token_sha256: str | None = Field(default=None, max_length=64, index=True)  # of the cookie's token
+    name: str = Field(foreign_key="app_user.name", max_length=64, index=True)
+    created_at: datetime
+    last_seen_at: datetime
+    handoff_sha256: str | None = Field(default=None, max_length=64, index=True)
+    handoff_expires_at: datetime | None = None
+    ended_at: datetime | None = None
 
 
 class ReviewCase(SQLModel, table=True):
@@ -300,6 +320,9 @@ class UserPreference(SQLModel, table=True):
     extra_blur: float = 0.0
     hide_icons: bool = False
     break_minutes: int = 50
+    # None: the policy's review.language / review.timezone.
+    language: str | None = Field(default=None, max_length=8)
+    timezone: str | None = Field(default=None, max_length=64)
 
 
 class WebhookDelivery(SQLModel, table=True):
