@@ -115,9 +115,9 @@ def test_a_wheel_classifies_names_and_serves_the_dashboard(wheel_venv, tmp_path)
               "entry = dashboard_entry()\n"
               "at = AppTest.from_file(str(entry), default_timeout=120).run()\n"
               "import json; print(json.dumps({'entry': str(entry), 'exception': [str(e.value) for e in at.exception],"
-              " 'titles': [t.value for t in at.title], 'inputs': len(at.text_input)}))\n")
+              " 'titles': [t.value for t in at.title], 'inputs': [t.label for t in at.text_input]}))\n")
     shown = run([str(python), "-c", script], tmp_path, {**env, "GROUPSCAN_DATABASE_URL": str(tmp_path / "d.db")})
     assert shown.returncode == 0, shown.stderr[-3000:]
     page = json.loads(shown.stdout.strip().splitlines()[-1])
     assert page["entry"].startswith(str(python.parent.parent)) and page["exception"] == []
-    assert page["titles"] == ["groupscan review"] and page["inputs"] == 2
+    assert page["titles"] == ["groupscan review"] and page["inputs"][:2] == ["User name", "Password"]
