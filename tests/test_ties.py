@@ -201,3 +201,35 @@ def test_a_respawn_alone_is_support_when_no_edge_counts():
     nothing = np.zeros(projection.edges, dtype=bool)
     value = support(projection, ties, nothing, nothing, np.array([True]), policy.ties)
     assert value[5] == pytest.approx(policy.ties.successor) and value.sum() == pytest.approx(policy.ties.successor)
+
+
+def test_a_whole_cluster_decision_leaves_connected_groups_out(tmp_path):
+    """A violating decision makes its groups confirmed seeds of the next scan: on the whole cluster it covers the
+    ring's members, not the popular groups whose links the ring posted (a moderator may still pick one)."""
+    from scanner.review.cases import case_detail
+    from scanner.review.decisions import claim, confirmed_groups, decide
+    from scanner.users import add_user
+
+    write_jsonl(tmp_path / "groups.jsonl", adversarial_records())
+    engine = open_database(str(tmp_path / "scan.db"))
+    policy = default_policy()
+    run_scan(engine, tmp_path, policy)
+    groups = {g["group_id"]: g for g in group_dicts(engine)}
+    case_id = groups["tg:ring0"]["cluster_id"]
+    connected = {g for g, row in groups.items() if row["cluster_id"] == case_id and row["membership"] == "connected"}
+    assert {g for g in connected if g.startswith("tg:popular")}, "the poisoned groups should sit in the ring's case"
+    moderator = add_user(engine, "mod", "moderator", "a long enough passphrase")
+    detail = case_detail(engine, moderator, case_id)
+    assert detail["decision_size"] == detail["size"] - len(connected)
+    assert {m["group_id"] for m in detail["members"] if m["membership"] == "connected"} == connected
+
+    claim(engine, moderator, case_id, policy)
+    decide(engine, moderator, case_id, "violating", policy, note="the ring cross-posts its links",
+           category="child_safety", confirmed_groups=detail["decision_size"])
+    confirmed = confirmed_groups(engine)
+    assert "tg:ring0" in confirmed and not connected & set(confirmed)
+
+    run_scan(engine, tmp_path, policy)  # the confirmation seeds the next scan; the victims stay unflagged
+    after = {g["group_id"]: g for g in group_dicts(engine)}
+    assert all(not after[g]["flagged"] for g in connected if g.startswith("tg:popular"))
+    engine.dispose()

@@ -147,7 +147,8 @@ with st.container(border=True):
                 else:
                     st.session_state["pending_decision"] = {
                         "case_id": case_id, "action": str(action), "category": category,
-                        "groups": len(chosen) if chosen else detail["size"], "group_ids": chosen, "note": note}
+                        "groups": len(chosen) if chosen else detail.get("decision_size", detail["size"]),
+                        "group_ids": chosen, "note": note}
         pending = st.session_state.get("pending_decision")
         if pending and pending["case_id"] == case_id:
             with st.container(border=True):
@@ -332,6 +333,9 @@ with members_tab:
         _("name"): m["name"], _("reads as"): m["reads_as"], _("members"): m["member_count"],
         _("first seen"): plain.when(m["first_seen"], zone), _("risk"): round(m["risk"], 2),
         _("category"): plain.category(m["category"]) if m["category"] else "",
+        # Connected groups have no evidence of their own (say, their link was posted by the ring): a decision on
+        # the whole cluster leaves them out.
+        _("in the case as"): _("connected only") if m.get("membership") == "connected" else _("member"),
         _("hash list"): ", ".join(plain.hash_lists(m)),
         _("posts links of (groups here)"): m.get("posts_links_of", 0),
         _("admins"): ", ".join(m.get("admins", []))[:120],

@@ -321,6 +321,24 @@ def _link_key(link: object) -> str | None:
     return found.canonical if found else None
 
 
+def whole_cluster_groups(session: Session, members: list[str]) -> list[str]:
+    """The groups a decision on the whole cluster covers: its members proper, not the groups only *connected*
+    to it (``Group.membership == "connected"``: no evidence of their own, tied by edges they may not have made,
+    such as their invite link posted by the ring). A violating decision makes its groups confirmed seeds of the
+    next scan, so covering a ring's link-spam victims would turn them into evidence against their neighbours.
+    A moderator may still choose connected groups one by one. A cluster of connected groups only (it cannot
+    be flagged as such, but may hold an old case) is covered whole."""
+    if not members:
+        return []
+    connected: set[str] = set()
+    for start in range(0, len(members), 500):
+        chunk = members[start:start + 500]
+        connected.update(session.exec(select(Group.group_id).where(col(Group.group_id).in_(chunk))
+                                      .where(Group.membership == "connected")).all())
+    proper = [g for g in members if g not in connected]
+    return proper or list(members)
+
+
 def case_detail(engine: Engine, user: User, case_id: str, now: datetime | None = None) -> dict:
     """Everything the case view shows except the graph: summary, reasons, members, decisions, timeline."""
     require(user, "view_case")
@@ -352,6 +370,7 @@ def case_detail(engine: Engine, user: User, case_id: str, now: datetime | None =
             # What the scanner read: fancy letters, emoji-as-words and homoglyphs undone (a font may lack them).
             "reads_as": normalize(g.name).text if g.name else "",
             "risk": g.risk, "category": g.category, "flagged": g.flagged, "member_count": g.member_count,
+            "membership": g.membership,
             "icon_sha256": g.icon_sha256, "first_seen": utc(g.first_seen).isoformat(),  # type: ignore[union-attr]
             "reasons": g.reasons,
         } for g in groups]
@@ -359,6 +378,9 @@ def case_detail(engine: Engine, user: User, case_id: str, now: datetime | None =
             **_case_row(case, now),
             "categories": cluster.categories, "reasons": cluster.reasons, "structure": cluster.structure,
             "members": members,
+            # How many groups a decision on the whole cluster covers (members proper; connected groups only
+            # when chosen), the number the confirmation names.
+            "decision_size": len(whole_cluster_groups(session, member_ids)),
             "growth": _growth([g.first_seen for g in groups], now),
             "category_counts": dict(Counter(g.category for g in groups if g.flagged and g.category)),
             "decisions": [{

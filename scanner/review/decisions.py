@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from scanner.escalation.webhooks import enqueue
 from scanner.policy import Policy
 from scanner.review import audit
-from scanner.review.cases import CaseNotFound, severity_rank, utc
+from scanner.review.cases import CaseNotFound, severity_rank, utc, whole_cluster_groups
 from scanner.review.tx import write
 from scanner.store.models import Group, ReviewCase, ReviewDecision, TextLabel
 from scanner.store.queries import members_of
@@ -193,13 +193,14 @@ def decide(engine: Engine, user: User, case_id: str, action: str, policy: Policy
         if note_required(action, case.severity, policy) and not note.strip():
             raise ReviewError(f"a {action} decision on a {case.severity} case needs a note saying why")
         members = sorted(members_of(session, [case_id]).get(case_id, set()))
+        proper = whole_cluster_groups(session, members)
         if group_ids:
             unknown = sorted(set(group_ids) - set(members))
             if unknown:
                 raise ReviewError(f"not members of case {case_id}: {', '.join(unknown[:5])}")
-            covered, scope = sorted(set(group_ids)), ("cluster" if set(group_ids) == set(members) else "members")
+            covered, scope = sorted(set(group_ids)), ("cluster" if set(group_ids) == set(proper) else "members")
         else:
-            covered, scope = members, "cluster"
+            covered, scope = proper, "cluster"
         if confirmed_groups is not None and confirmed_groups != len(covered):
             raise ReviewError(f"you confirmed {confirmed_groups} group(s) but the decision now covers "
                               f"{len(covered)}: the case changed, look again")
