@@ -39,7 +39,8 @@ from scanner.scope import Scope, bank_fingerprint, changed_decisions
 from scanner.signals.base import ScanContext, SignalResult
 from scanner.signals.hashbank import HashBank
 from scanner.signals.icon import IconSignal
-from scanner.signals.icon_pool import HashLimits, IconFeed
+from scanner.signals.icon_classifier import classifier_model_id
+from scanner.signals.icon_pool import Budget, ClassifyPlan, Digests, HashLimits, IconFeed
 from scanner.signals.lexicon import Lexicon
 from scanner.sources import resolve
 from scanner.store.models import (
@@ -540,6 +541,19 @@ def _icon_signals(signals: Sequence[object]) -> list[IconSignal]:
     return [s for s in signals if isinstance(s, IconSignal) and s.classifier is not None]
 
 
+def classify_plan(engine: Engine, policy: Policy) -> ClassifyPlan | None:
+    """What icon workers started before the signals exist classify: the policy's classifier, minus the icons
+    it has classified in earlier scans, within the scan's budget."""
+    icon = policy.signals.icon
+    model_id = classifier_model_id(icon.classifier)
+    if model_id is None:
+        return None
+    with Session(engine) as session:
+        known = session.exec(select(IconClassification.icon_sha256).where(
+            col(IconClassification.model_id) == model_id)).all()
+    return ClassifyPlan(icon.classifier, Digests(known), Budget(icon.classify_budget))
+
+
 def preload_classifications(engine: Engine, signals: Sequence[object]) -> None:
     """Give icon signals the scores earlier scans stored for their classifier model, so no icon is classified
     twice."""
@@ -634,7 +648,8 @@ def scan_records(
     feed: IconFeed | None = None
     if (isinstance(runner, LocalRunner) and runner.workers > 1 and policy.signals.icon.enabled
             and (cache_file is None or not cache_file.exists())):
-        feed = IconFeed(Path(data_root), HashLimits.of(policy.signals.icon), runner.workers, runner.min_pool_icons)
+        feed = IconFeed(Path(data_root), HashLimits.of(policy.signals.icon), runner.workers, runner.min_pool_icons,
+                        classify_plan(engine, policy))
         records = feed.tap(records)
     # No cyclic garbage collection during the scan: it allocates millions of long-lived objects (states, results,
     # scores), and the collector walked all of them again and again (at 100,000 groups it took half of the graph

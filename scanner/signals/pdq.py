@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,8 +100,11 @@ def safe_thumbnail(rgb: np.ndarray, size: int = 96, blur: float = 6.0) -> bytes:
 
 
 def hash_icon_bytes(data: bytes, max_pixels: int = 4_000_000, thumbnail_size: int | None = None,
-                    thumbnail_blur: float = 6.0) -> IconHash:
+                    thumbnail_blur: float = 6.0, on_decoded: Callable[[np.ndarray], None] | None = None) -> IconHash:
+    """``on_decoded`` sees the decoded image (the icon classifier works from it: one decode per icon)."""
     rgb = load_rgb(data, max_pixels)
+    if on_decoded is not None:
+        on_decoded(rgb)
     hashes, quality = pdqhash.compute_dihedral(rgb)
     dihedral = tuple(bits_to_hex(bits) for bits in hashes)
     thumbnail = safe_thumbnail(rgb, thumbnail_size, thumbnail_blur) if thumbnail_size else b""
@@ -109,11 +113,12 @@ def hash_icon_bytes(data: bytes, max_pixels: int = 4_000_000, thumbnail_size: in
 
 
 def hash_icon_file(path: Path, max_bytes: int = 5_000_000, max_pixels: int = 4_000_000,
-                   thumbnail_size: int | None = None, thumbnail_blur: float = 6.0) -> IconHash:
+                   thumbnail_size: int | None = None, thumbnail_blur: float = 6.0,
+                   on_decoded: Callable[[np.ndarray], None] | None = None) -> IconHash:
     try:
         size = path.stat().st_size
     except OSError as error:
         raise IconError(f"icon file unreadable: {error.strerror}") from None
     if size > max_bytes:
         raise IconError(f"icon file is {size} bytes, over the {max_bytes}-byte limit")
-    return hash_icon_bytes(path.read_bytes(), max_pixels, thumbnail_size, thumbnail_blur)
+    return hash_icon_bytes(path.read_bytes(), max_pixels, thumbnail_size, thumbnail_blur, on_decoded)
