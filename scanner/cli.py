@@ -598,6 +598,7 @@ def _register_text_commands() -> None:
     from scanner.cli_banks import register as register_banks
     from scanner.cli_bots import register as register_bots
     from scanner.cli_escalation import register as register_escalation
+    from scanner.cli_icons import register as register_icons
     from scanner.cli_review import register as register_review
     from scanner.cli_text import register
     from scanner.cli_users import register as register_users
@@ -608,6 +609,7 @@ def _register_text_commands() -> None:
     register_review(app)
     register_escalation(app)
     register_bots(app)
+    register_icons(app)
 
 
 _register_text_commands()

@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import Engine, bindparam, func, insert, update
 from sqlmodel import Session, col, select
 
-from scanner import scancache
+from scanner import icon_backlog, scancache
 from scanner.assess import Assessment, Progress, assess, default_signals
 from scanner.groups import GroupState, fold, graph_keys
 from scanner.packed import Packed, StateTable, keys_table, packed_values
@@ -79,6 +79,8 @@ class ScanSummary:
     groups_scored: int = 0
     # How this scan left the cache for the next: "base" (the whole cache), "delta" (what changed), "" (untouched).
     cache_written: str = ""
+    # New icons this scan hashed but left to `groupscan icons classify` (its classification budget ran out).
+    icons_unclassified: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     # Signal name -> version (for models: the model version) used by this scan.
     models: dict[str, str] = field(default_factory=dict)
@@ -554,6 +556,32 @@ def classify_plan(engine: Engine, policy: Policy) -> ClassifyPlan | None:
     return ClassifyPlan(icon.classifier, Digests(known), Budget(icon.classify_budget))
 
 
+def backlog_to_rescore(engine: Engine, signals: Sequence[object]) -> tuple[set[str], set[str]]:
+    """Icons ``groupscan icons classify`` has classified since they were left unclassified, and their groups:
+    this scan scores those groups again (``scanner.icon_backlog``)."""
+    shas: set[str] = set()
+    groups: set[str] = set()
+    for signal in _icon_signals(signals):
+        assert signal.classifier is not None
+        found, showing = icon_backlog.to_rescore(engine, signal.classifier.model_id)
+        shas |= found
+        groups |= showing
+    return shas, groups
+
+
+def store_backlog(engine: Engine, signals: Sequence[object], scan_id: int, rescored: set[str]) -> int:
+    """After the scan stored its scores: the icons it could not classify join the backlog, those it classified
+    leave it, and the classified ones whose groups it scored again are done. Returns the backlog's new icons."""
+    added = 0
+    for signal in _icon_signals(signals):
+        assert signal.classifier is not None
+        model_id = signal.classifier.model_id
+        icon_backlog.rescored(engine, model_id, rescored)
+        icon_backlog.settle(engine, model_id, set(signal.new_classifications))
+        added += icon_backlog.record(engine, model_id, signal.unclassified, scan_id)
+    return added
+
+
 def preload_classifications(engine: Engine, signals: Sequence[object]) -> None:
     """Give icon signals the scores earlier scans stored for their classifier model, so no icon is classified
     twice."""
@@ -670,6 +698,7 @@ def scan_records(
                 if isinstance(signal, IconSignal):
                     signal.adopt(feed.prefetch)
         key = f"{policy_fingerprint(policy)}|{scancache.signal_key(signals)}"
+        backlog_icons, backlog_groups = backlog_to_rescore(engine, signals)
         cache = scancache.load(cache_file, key) if cache_file else None
         extent = snapshot_extent(engine)
         folded = fold_incremental(engine, cache) if cache else None
@@ -681,6 +710,8 @@ def scan_records(
         cached: Mapping[str, Sequence[SignalResult]]
         if cache is not None and folded is not None:
             states, refolded, old_states = folded
+            # Groups whose icons the backlog job classified since: their icon results are computed again.
+            refolded |= {g for g in backlog_groups if g in states.data and g not in refolded}
             # Unpickled only when read (scanner.packed): a scoped rescan reads the groups it scores.
             known = states.data  # the plain dict: a Mapping's __contains__ per group cost 2 s at 1M
             cached = Packed({g: entry[1] for g, entry in cache.results.items()
@@ -711,6 +742,7 @@ def scan_records(
         store_thumbnails(engine, signals, policy, scan_id)
         summary.new_hash_hits = record_hash_hits(engine, assessment, scan_id)
         store_classifications(engine, signals, scan_id)
+        summary.icons_unclassified = store_backlog(engine, signals, scan_id, backlog_icons)
         summary.timings["persist"] = time.perf_counter() - started
         started = time.perf_counter()
         synced = sync_cases(engine, policy, scan_id=scan_id)

@@ -79,11 +79,12 @@ class IconPolicy(_Model):
     classifier: Literal["open_nsfw", "upstream", "nudenet"] = "open_nsfw"
     # The local classifier's explicit score from which an icon counts as explicit (below it the score is kept as
     # a feature, not as evidence). Picked from the false-positive curve on real benign images
-    # (bench/icon_fp_eval.py, README "Icon classifier").
-    classifier_threshold: float = Field(default=0.8, ge=0, le=1)
-    # adult_content evidence of an icon the local classifier scores at or above the threshold: weight x score
-    # (a flagged icon alone reaches the review threshold: a P2 case).
-    classifier_adult_weight: float = Field(default=0.75, ge=0, le=1)
+    # (bench/icon_fp_eval.py, README "Icon classifier"): the package's own default, well above every benign image.
+    classifier_threshold: float = Field(default=0.5, ge=0, le=1)
+    # adult_content evidence of an icon the local classifier scores at or above the threshold: a verdict, not a
+    # calibrated probability, so it weighs the same whatever the score; above the review threshold, so a flagged
+    # icon alone opens a P2 case.
+    classifier_adult_weight: float = Field(default=0.6, ge=0, le=1)
     # At most this many new icons are classified inside one scan (in the icon workers); the rest wait for
     # `groupscan icons classify`, and the next scan rescores the groups they belong to. 0: none in the scan.
     classify_budget: int = Field(default=20_000, ge=0)

@@ -54,7 +54,7 @@ class IconSignal:
         self._classified: dict[str, dict[str, float]] = {}
         self.new_classifications: dict[str, dict[str, float]] = {}
         # Icons hashed but not classified (the scan's budget ran out): `groupscan icons classify` does them.
-        self._unclassified: set[str] = set()
+        self._unclassified: dict[str, Path] = {}
         self._budget = Budget(policy.classify_budget)
         self._examiner: Examiner | None = None
         self._cache: dict[IconKey, IconHash | IconError] = {}
@@ -71,9 +71,11 @@ class IconSignal:
         self._classified.update(classified)
 
     @property
-    def unclassified(self) -> set[str]:
-        """Icons (sha256) this signal hashed and its classifier has not scored: the backlog it leaves."""
-        return self._unclassified - self._classified.keys() if self.classifier is not None else set()
+    def unclassified(self) -> dict[str, Path]:
+        """Icons this signal hashed and its classifier has not scored (sha256 -> file): the backlog it leaves."""
+        if self.classifier is None:
+            return {}
+        return {sha: path for sha, path in self._unclassified.items() if sha not in self._classified}
 
     def plan(self) -> ClassifyPlan | None:
         """What icon workers classify for this signal (nothing without a classifier)."""
@@ -199,12 +201,12 @@ class IconSignal:
                 explicit = local["explicit"]
                 weight_of = self.policy.classifier_adult_weight
                 who, feature = f"The {self.classifier.name} icon classifier ({self.classifier.model_id})", "classifier"
-        elif self.classifier is not None and sha:
-            self._unclassified.add(sha)
+        elif self.classifier is not None and sha and snap.icon is not None:
+            self._unclassified.setdefault(sha, (context.data_root / snap.icon.path).resolve())
             features["icon_unclassified"] = True
         if explicit is not None:
             features["explicit"] = explicit
-            weight = explicit * weight_of
+            weight = weight_of if feature == "classifier" else explicit * weight_of
             if weight > 0:
                 scores["adult_content"] = weight
                 reasons.append(
