@@ -85,6 +85,7 @@ def register(app: typer.Typer) -> None:
         db: cli.DbOption = None,
         budget: Annotated[int | None, typer.Option("--budget", help="Classify at most this many icons, then "
                                                    "stop (run again to go on).", show_default=False)] = None,
+        batch: Annotated[int, typer.Option("--batch", min=1, help="Icons per committed batch.")] = 32,
         policy_file: cli.PolicyOption = None,
         as_json: cli.JsonOption = False,
     ) -> None:
@@ -116,7 +117,8 @@ def register(app: typer.Typer) -> None:
                     cli.errors.print(f"classified {done}/{total}")
 
             try:
-                run = icon_backlog.classify(engine, policy, budget, classifier=classifier, progress=progress)
+                run = icon_backlog.classify(engine, policy, budget, batch, classifier=classifier,
+                                           progress=progress)
             except ValueError as error:
                 cli._fail(str(error))
                 return
