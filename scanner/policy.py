@@ -87,7 +87,7 @@ class IconPolicy(_Model):
     classifier_adult_weight: float = Field(default=0.6, ge=0, le=1)
     # At most this many new icons are classified inside one scan (in the icon workers); the rest wait for
     # `groupscan icons classify`, and the next scan rescores the groups they belong to. 0: none in the scan.
-    classify_budget: int = Field(default=20_000, ge=0)
+    classify_budget: int = Field(default=10_000, ge=0)
 
 
 class TextModelPolicy(_Model):
