@@ -39,10 +39,16 @@ def _icons(count: int, seed: int) -> list[bytes]:
     return out
 
 
-def _pool_rate(paths: list[Path], workers: int, plan: ClassifyPlan | None) -> tuple[float, int]:
-    """Icons/s of a prefetch over ``paths`` (worker start-up and model load included), and how many it
-    classified."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _pool_rate(paths: list[Path], workers: int, plan: ClassifyPlan | None) -> tuple[float, int, float]:
+    """Icons/s of a prefetch over ``paths`` (worker start-up and model load included), how many it classified,
+    and the workers' CPU seconds per icon (counted once they have exited)."""
     limits = HashLimits(5_000_000, 4_000_000, 96, 6.0)
+    cpu = _children_cpu()
     started = time.perf_counter()
     prefetch: IconPrefetch[int] = IconPrefetch(limits, workers, plan=plan)
     for i, path in enumerate(paths):
@@ -56,7 +62,8 @@ def _pool_rate(paths: list[Path], workers: int, plan: ClassifyPlan | None) -> tu
             taken.update(chunk)
             classified += sum(scores is not None for _, scores in chunk.values())
     prefetch.close()
-    return len(paths) / (time.perf_counter() - started), classified
+    rate = len(paths) / (time.perf_counter() - started)
+    return rate, classified, (_children_cpu() - cpu) / len(paths)
 
 
 def pool_figures(count: int, workers: int) -> None:
@@ -67,17 +74,29 @@ def pool_figures(count: int, workers: int) -> None:
             path = Path(folder) / f"i{i}.png"
             path.write_bytes(data)
             paths.append(path)
-        rate, _ = _pool_rate(paths, workers, None)
-        print(f"icon workers ({workers}), hash + thumbnail only: {rate:,.0f} icons/s over {count} icons")
-        rate, classified = _pool_rate(paths, workers, ClassifyPlan("open_nsfw", budget=Budget(None)))
+        rate, _, cpu = _pool_rate(paths, workers, None)
+        print(f"icon workers ({workers}), hash + thumbnail only: {rate:,.0f} icons/s over {count} icons; workers' "
+              f"CPU {cpu * 1000:.1f} ms an icon")
+        rate, classified, cpu = _pool_rate(paths, workers, ClassifyPlan("open_nsfw", budget=Budget(None)))
         print(f"icon workers ({workers}), hash + thumbnail + open_nsfw fp32: {rate:,.1f} icons/s over {count} icons "
-              f"({classified} classified; start-up and model load included)")
-        examiner = Examiner(HashLimits(5_000_000, 4_000_000, 96, 6.0), OpenNSFWClassifier(threads=1))
+              f"({classified} classified; start-up and model load included); workers' CPU {cpu * 1000:.1f} ms an "
+              f"icon: {workers / cpu:.0f} icons/s on {workers} idle cores")
+        # CPU time per icon does not depend on what else the machine runs (wall-clock figures do): what two
+        # idle cores could do is 2 / (CPU seconds per icon).
+        limits = HashLimits(5_000_000, 4_000_000, 96, 6.0)
+        hasher = Examiner(limits)
+        examiner = Examiner(limits, OpenNSFWClassifier(threads=1))
         examiner.examine(paths[:16])
-        started = time.perf_counter()
-        examiner.examine(paths[16:16 + 160])
-        print(f"one process, one thread, hash + thumbnail + open_nsfw: {160 / (time.perf_counter() - started):.1f} "
-              "icons/s")
+        sample = paths[16:16 + 160]
+        cpu, started = time.process_time(), time.perf_counter()
+        hasher.examine(sample)
+        hash_cpu = (time.process_time() - cpu) / len(sample)
+        cpu, started = time.process_time(), time.perf_counter()
+        examiner.examine(sample)
+        both_cpu, wall = (time.process_time() - cpu) / len(sample), time.perf_counter() - started
+        print(f"one process, one thread, hash + thumbnail + open_nsfw: {len(sample) / wall:.1f} icons/s; CPU per "
+              f"icon {both_cpu * 1000:.1f} ms (hash + thumbnail {hash_cpu * 1000:.1f} ms, open_nsfw "
+              f"{(both_cpu - hash_cpu) * 1000:.1f} ms): {2 / both_cpu:.0f} icons/s on 2 idle cores")
 
 
 def _flip_bits(value: int, count: int, rng: random.Random) -> int:
