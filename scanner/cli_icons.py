@@ -86,6 +86,8 @@ def register(app: typer.Typer) -> None:
         budget: Annotated[int | None, typer.Option("--budget", help="Classify at most this many icons, then "
                                                    "stop (run again to go on).", show_default=False)] = None,
         batch: Annotated[int, typer.Option("--batch", min=1, help="Icons per committed batch.")] = 32,
+        workers: Annotated[int | None, typer.Option("--workers", min=1, help="Icon worker processes (default: "
+                                                    "one per CPU).", show_default=False)] = None,
         policy_file: cli.PolicyOption = None,
         as_json: cli.JsonOption = False,
     ) -> None:
@@ -106,6 +108,7 @@ def register(app: typer.Typer) -> None:
         if classifier is None:
             cli._fail("the policy's icon classifier is 'upstream': no model runs here (pick open_nsfw or nudenet)")
             return
+        workers = workers or available_cpus()
         bar = Progress("classifying icons", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                        console=cli.errors, disable=as_json or not cli.errors.is_terminal)
         with bar:
@@ -117,7 +120,7 @@ def register(app: typer.Typer) -> None:
                     cli.errors.print(f"classified {done}/{total}")
 
             try:
-                run = icon_backlog.classify(engine, policy, budget, batch, classifier=classifier,
+                run = icon_backlog.classify(engine, policy, budget, batch, workers, classifier=classifier,
                                            progress=progress)
             except ValueError as error:
                 cli._fail(str(error))

@@ -161,7 +161,7 @@ def scan(data: Path, db: Path, policy_text: str, cache: Path | None = None):
 def test_a_killed_backlog_run_resumes_and_classifies_nothing_twice(tmp_path) -> None:
     from scanner.store.models import Group, IconBacklog, IconClassification
 
-    icons = 40
+    icons = 60
     icon_folder(tmp_path, icons)
     data = write_jsonl(tmp_path / "g.jsonl", [snapshot(f"g{i}", icon={"path": f"icons/i{i}.png"})
                                               for i in range(icons)])
