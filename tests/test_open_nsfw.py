@@ -242,6 +242,10 @@ def test_an_explicit_icon_is_adult_content_alone_and_child_safety_with_minor_ind
         snapshot("alone", name="weekend photos", icon={"path": "icons/red.png"}),
         snapshot("minor", name="underage club", icon={"path": "icons/red.png"}),
         snapshot("plain", name="weekend photos two", icon={"path": "icons/blue.png"}),
+        # A network with child-safety evidence in its members' text, and a member whose only own evidence is
+        # its explicit icon.
+        *[snapshot(f"ring{i}", name=f"underage xxx paid {i}", admins=["tg:user:9"]) for i in range(4)],
+        snapshot("quiet", name="weekend pictures", admins=["tg:user:9"], icon={"path": "icons/red.png"}),
     ])
     engine, _ = scan(data, tmp_path / "t.db", "{}\n")
     with Session(engine) as session:
@@ -251,3 +255,6 @@ def test_an_explicit_icon_is_adult_content_alone_and_child_safety_with_minor_ind
     assert groups["minor"].category == "child_safety" and groups["minor"].severity == "P0"
     assert not groups["plain"].flagged and "explicit" not in groups["plain"].features
     assert groups["plain"].features["icon_classifier_explicit"] == 0.02  # kept, below the threshold
+    quiet = groups["quiet"]
+    assert quiet.category == "child_safety" and quiet.severity == "P0" and quiet.features["explicit"] == 0.93
+    assert quiet.categories["adult_content"] > groups["ring0"].categories["adult_content"]  # its icon counted
