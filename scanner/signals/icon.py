@@ -53,8 +53,9 @@ class IconSignal:
         # earlier scans stored (``preload``) and stores what is ``new_classifications``.
         self._classified: dict[str, dict[str, float]] = {}
         self.new_classifications: dict[str, dict[str, float]] = {}
-        # Icons hashed but not classified (the scan's budget ran out): `groupscan icons classify` does them.
-        self._unclassified: dict[str, Path] = {}
+        # Icons hashed but not classified (the scan's budget ran out; sha256 -> file): `groupscan icons classify`
+        # does them. A runner hands them over like ``new_classifications``.
+        self.unclassified_files: dict[str, Path] = {}
         self._budget = Budget(policy.classify_budget)
         self._examiner: Examiner | None = None
         self._cache: dict[IconKey, IconHash | IconError] = {}
@@ -75,7 +76,7 @@ class IconSignal:
         """Icons this signal hashed and its classifier has not scored (sha256 -> file): the backlog it leaves."""
         if self.classifier is None:
             return {}
-        return {sha: path for sha, path in self._unclassified.items() if sha not in self._classified}
+        return {sha: path for sha, path in self.unclassified_files.items() if sha not in self._classified}
 
     def plan(self) -> ClassifyPlan | None:
         """What icon workers classify for this signal (nothing without a classifier)."""
@@ -202,7 +203,7 @@ class IconSignal:
                 weight_of = self.policy.classifier_adult_weight
                 who, feature = f"The {self.classifier.name} icon classifier ({self.classifier.model_id})", "classifier"
         elif self.classifier is not None and sha and snap.icon is not None:
-            self._unclassified.setdefault(sha, (context.data_root / snap.icon.path).resolve())
+            self.unclassified_files.setdefault(sha, (context.data_root / snap.icon.path).resolve())
             features["icon_unclassified"] = True
         if explicit is not None:
             features["explicit"] = explicit
