@@ -42,6 +42,9 @@ class Evidence:
     scores: Mapping[str, float]
     reasons: tuple[Reason, ...] = ()
     modifiers: frozenset[str] = frozenset()
+    # The group's icon explicit score where it counts as evidence (0: none), for the cluster rule in
+    # ``score_clusters``.
+    explicit: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def direct_evidence(results: Sequence[SignalResult], policy: Policy) -> Evidence
                        f"An icon scored {explicit:.2f} explicit on a group whose text has minor indicators.")
             )
     scores = {c: noisy_or(v) for c, v in per_category.items() if c in policy.categories}
-    return Evidence(scores, tuple(reasons), frozenset(modifiers))
+    return Evidence(scores, tuple(reasons), frozenset(modifiers), explicit if isinstance(explicit, float) else 0.0)
 
 
 def add_graph_proximity(evidence: Evidence, proximity: Mapping[str, float], policy: Policy) -> Evidence:
@@ -133,7 +136,7 @@ def add_graph_proximity(evidence: Evidence, proximity: Mapping[str, float], poli
                    f"Close in the invite-link, shared-admin and icon graph to groups with strong {category} "
                    f"evidence (personalized PageRank proximity {value:.2f}).")
         )
-    return Evidence(scores, tuple(reasons), evidence.modifiers)
+    return Evidence(scores, tuple(reasons), evidence.modifiers, evidence.explicit)
 
 
 def cluster_categories(members: Sequence[Evidence], corroboration: Sequence[float]) -> dict[str, float]:
@@ -198,6 +201,24 @@ def structure_reason(shape: Mapping[str, object], size: int, category: str | Non
                   f"{size} groups: " + "; ".join(parts) + ".")
 
 
+def explicit_in_network(scores: dict[str, float], reasons: list[Reason], explicit: float, cid: str, size: int,
+                        categories: Mapping[str, float], policy: Policy) -> None:
+    """An explicit icon on a member of a network whose own child-safety risk is a case is child-safety evidence of
+    that member, however few of its connections lie inside: the network's minor indicators with the icon, as
+    the cross-signal rule in ``direct_evidence`` takes the group's own text with it."""
+    network = categories.get("child_safety", 0.0)
+    if network < policy.review_threshold or "child_safety" not in policy.categories:
+        return
+    weight = policy.signals.icon.explicit_with_minor_weight * explicit * network
+    if weight <= 0:
+        return
+    scores["child_safety"] = noisy_or([scores.get("child_safety", 0.0), weight])
+    reasons.append(Reason("icon+cluster", "explicit_icon_in_child_safety_network",
+                          f"explicit={explicit:.2f} cluster={network:.2f}", "child_safety", weight,
+                          f"An icon scored {explicit:.2f} explicit on a group in cluster {cid} ({size} groups, "
+                          f"child_safety risk {network:.2f})."))
+
+
 def score_clusters(
     cluster_ids: Sequence[str],
     communities: Sequence[Sequence[int]],
@@ -240,6 +261,8 @@ def score_clusters(
                         f"{internal_share[i]:.0%} of its links, shared admins and icon look-alikes are inside "
                         f"cluster {cid} ({len(members)} groups, {c} risk {value:.2f}).",
                     ))
+            if len(members) > 1 and own.explicit > 0:
+                explicit_in_network(scores, reasons, own.explicit, cid, len(members), categories, policy)
             g_category, g_risk = top_category(scores, policy)
             g_tier, g_deadline = severity(g_category, g_risk, "evasion" in own.modifiers, policy)
             ordered = tuple(sorted(reasons, key=lambda r: (-r.weight, r.signal, r.feature, r.value)))

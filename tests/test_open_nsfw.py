@@ -246,6 +246,7 @@ def test_an_explicit_icon_is_adult_content_alone_and_child_safety_with_minor_ind
         # its explicit icon.
         *[snapshot(f"ring{i}", name=f"underage xxx paid {i}", admins=["tg:user:9"]) for i in range(4)],
         snapshot("quiet", name="weekend pictures", admins=["tg:user:9"], icon={"path": "icons/red.png"}),
+        snapshot("calm", name="weekend snaps", admins=["tg:user:9"], icon={"path": "icons/blue.png"}),
     ])
     engine, _ = scan(data, tmp_path / "t.db", "{}\n")
     with Session(engine) as session:
@@ -255,6 +256,10 @@ def test_an_explicit_icon_is_adult_content_alone_and_child_safety_with_minor_ind
     assert groups["minor"].category == "child_safety" and groups["minor"].severity == "P0"
     assert not groups["plain"].flagged and "explicit" not in groups["plain"].features
     assert groups["plain"].features["icon_classifier_explicit"] == 0.02  # kept, below the threshold
-    quiet = groups["quiet"]
+    quiet, calm = groups["quiet"], groups["calm"]
     assert quiet.category == "child_safety" and quiet.severity == "P0" and quiet.features["explicit"] == 0.93
-    assert quiet.categories["adult_content"] > groups["ring0"].categories["adult_content"]  # its icon counted
+    # The network's context reaches every member; the explicit icon is child-safety evidence of its own on top.
+    assert quiet.cluster_id == calm.cluster_id
+    assert quiet.categories["child_safety"] > calm.categories["child_safety"]
+    assert [r for r in quiet.reasons if r["feature"] == "explicit_icon_in_child_safety_network"]
+    assert not [r for r in calm.reasons if r["feature"] == "explicit_icon_in_child_safety_network"]
