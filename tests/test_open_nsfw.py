@@ -263,3 +263,29 @@ def test_an_explicit_icon_is_adult_content_alone_and_child_safety_with_minor_ind
     assert quiet.categories["child_safety"] > calm.categories["child_safety"]
     assert [r for r in quiet.reasons if r["feature"] == "explicit_icon_in_child_safety_network"]
     assert not [r for r in calm.reasons if r["feature"] == "explicit_icon_in_child_safety_network"]
+
+
+def test_each_icon_is_decoded_once_and_classified_in_one_batch(tmp_path, monkeypatch) -> None:
+    from scanner.schema import parse_snapshot
+    from scanner.signals import pdq
+    from scanner.signals.base import ScanContext
+    from scanner.signals.icon import IconSignal
+
+    icon_folder(tmp_path, 3)
+    decoded: list[int] = []
+    original = pdq.load_rgb
+
+    def counting(data, max_pixels):
+        decoded.append(1)
+        return original(data, max_pixels)
+
+    monkeypatch.setattr(pdq, "load_rgb", counting)
+    classifier = OpenNSFWClassifier()
+    batches: list[int] = []
+    scores = classifier.scores
+    monkeypatch.setattr(classifier, "scores", lambda prepared: batches.append(len(prepared)) or scores(prepared))
+    signal = IconSignal(load_policy(None).signals.icon, classifier)
+    snaps = [parse_snapshot(snapshot(f"g{i}", icon={"path": f"icons/i{i % 3}.png"}), tmp_path) for i in range(6)]
+    results = signal.score(snaps, ScanContext(tmp_path))
+    assert len(decoded) == 3 and batches == [3]  # hashing and classifying share one decode per file
+    assert all(r.features["icon_classifier"] == MODEL_ID for r in results) and len(signal.new_classifications) == 3
