@@ -42,7 +42,7 @@ def _site_packages() -> Path:
     return Path(numpy.__file__).resolve().parents[1]
 
 
-def sources() -> dict[str, list[Path]]:
+def sources(shared: Path) -> dict[str, list[Path]]:
     import matplotlib
 
     mpl = Path(matplotlib.get_data_path())
@@ -53,12 +53,9 @@ def sources() -> dict[str, list[Path]]:
         "pip matplotlib mpl-data": sorted(p for p in mpl.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES),
         "pip other packages": sorted(p for p in site.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES
                                      and "matplotlib" not in p.parts),
-        "ThreatExchange pdq photos": sorted(p for p in (Path(__file__).resolve().parents[2] / "shared" / "eval"
-                                                        / "pdq").glob("*") if p.suffix.lower() in IMAGE_SUFFIXES),
+        "ThreatExchange pdq photos": sorted(p for p in (shared / "eval" / "pdq").glob("*")
+                                            if p.suffix.lower() in IMAGE_SUFFIXES),
     }
-    if not found["ThreatExchange pdq photos"]:
-        found["ThreatExchange pdq photos"] = sorted(p for p in Path("/work/shared/eval/pdq").glob("*")
-                                                    if p.suffix.lower() in IMAGE_SUFFIXES)
     return found
 
 
@@ -77,6 +74,8 @@ def flattened(data: bytes) -> np.ndarray | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reference", type=int, default=300, help="images compared with the package's own code")
+    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared",
+                        help="the ../shared folder beside the repository (its eval/pdq photos)")
     parser.add_argument("--int8", type=Path, help="a quantised model: its scores against fp32 on the same images")
     args = parser.parse_args()
 
@@ -86,7 +85,7 @@ def main() -> None:
     refused: dict[str, int] = defaultdict(int)
     read: dict[str, list[bytes]] = defaultdict(list)  # each source's images, for the reference comparison
     started = time.perf_counter()
-    for source, paths in sources().items():
+    for source, paths in sources(args.shared).items():
         prepared: list[np.ndarray] = []
         flat: list[np.ndarray] = []  # images with transparency, composited on white (as a light UI shows them)
         for path in paths:
