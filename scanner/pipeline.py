@@ -582,6 +582,34 @@ def store_backlog(engine: Engine, signals: Sequence[object], scan_id: int, resco
     return added
 
 
+def attach_classifications(engine: Engine, signals: Sequence[object], runner: SignalRunner | None) -> None:
+    """Let icon signals read stored classifications as they need them (a rescan reads those of the icons it
+    hashes, not a million rows); a runner whose signals live elsewhere (Ray) gets them all, as before."""
+    if runner is not None and not isinstance(runner, LocalRunner):
+        attach_classifications(engine, signals, runner)
+        return
+    for signal in _icon_signals(signals):
+        assert signal.classifier is not None
+        model_id = signal.classifier.model_id
+
+        def stored(model_id: str = model_id) -> Digests:
+            with Session(engine) as session:
+                return Digests(session.exec(select(IconClassification.icon_sha256).where(
+                    col(IconClassification.model_id) == model_id)).all())
+
+        def fetch(shas: Sequence[str], model_id: str = model_id) -> dict[str, dict[str, float]]:
+            found: dict[str, dict[str, float]] = {}
+            with Session(engine) as session:
+                for start in range(0, len(shas), 500):
+                    found.update((sha, dict(scores)) for sha, scores in session.exec(
+                        select(IconClassification.icon_sha256, IconClassification.scores).where(
+                            col(IconClassification.model_id) == model_id,
+                            col(IconClassification.icon_sha256).in_(shas[start:start + 500]))).all())
+            return found
+
+        signal.attach(stored, fetch)
+
+
 def preload_classifications(engine: Engine, signals: Sequence[object]) -> None:
     """Give icon signals the scores earlier scans stored for their classifier model, so no icon is classified
     twice."""
@@ -727,7 +755,7 @@ def scan_records(
             states, cached, cache = fold(load_snapshots(engine)), {}, None
         summary.timings["fold"] = time.perf_counter() - started
 
-        preload_classifications(engine, signals)
+        attach_classifications(engine, signals, runner)
         summary.models = {s.name: s.version for s in signals}
         assessment = assess(states, policy, ScanContext(data_root), banks,
                             previous_clusters(engine) if scope is None else None, signals, progress,

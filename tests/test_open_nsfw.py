@@ -289,3 +289,43 @@ def test_each_icon_is_decoded_once_and_classified_in_one_batch(tmp_path, monkeyp
     results = signal.score(snaps, ScanContext(tmp_path))
     assert len(decoded) == 3 and batches == [3]  # hashing and classifying share one decode per file
     assert all(r.features["icon_classifier"] == MODEL_ID for r in results) and len(signal.new_classifications) == 3
+
+
+def test_a_new_scan_reads_stored_scores_and_classifies_nothing_again(tmp_path, monkeypatch) -> None:
+    from scanner.pipeline import run_scan
+    from scanner.runner import LocalRunner
+    from scanner.store.db import open_database
+    from scanner.store.models import Group, IconClassification
+
+    icon_folder(tmp_path, 4)
+    data = write_jsonl(tmp_path / "g.jsonl", [snapshot(f"g{i}", icon={"path": f"icons/i{i % 4}.png"})
+                                              for i in range(8)])
+    calls: list[int] = []
+    original = OpenNSFWClassifier.scores
+
+    def counting(self, prepared):
+        calls.append(len(prepared))
+        return original(self, prepared)
+
+    monkeypatch.setattr(OpenNSFWClassifier, "scores", counting)
+    engine = open_database(str(tmp_path / "t.db"))
+    run_scan(engine, data, load_policy(None))
+    assert calls == [4]
+    # Again without a cache (every group's icon signal runs), in this process and with icon workers.
+    run_scan(engine, data, load_policy(None))
+    run_scan(engine, data, load_policy(None), runner=LocalRunner(workers=2, min_pool_icons=1))
+    assert calls == [4]
+    with Session(engine) as session:
+        assert len(session.exec(select(IconClassification)).all()) == 4
+        groups = session.exec(select(Group)).all()
+    assert all(g.features.get("icon_classifier") == MODEL_ID and "icon_unclassified" not in g.features
+               for g in groups)
+    # What icon workers are told is classified already: every stored icon.
+    from scanner.pipeline import attach_classifications
+    from scanner.signals.icon import IconSignal
+
+    signal = IconSignal(load_policy(None).signals.icon)
+    attach_classifications(engine, [signal], None)
+    plan = signal.plan()
+    assert plan is not None and all(g.icon_sha256 in plan.known for g in groups)
+    assert "0" * 64 not in plan.known

@@ -10,7 +10,7 @@ Files are hashed once per distinct path and content: icons are reused across gro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from scanner.policy import IconPolicy
@@ -20,6 +20,7 @@ from scanner.signals.base import ScanContext, SignalResult
 from scanner.signals.icon_classifier import IconClassifier, load_classifier
 from scanner.signals.icon_pool import (
     MIN_POOL_ICONS,
+    AnyOf,
     Budget,
     ClassifyPlan,
     Digests,
@@ -62,6 +63,10 @@ class IconSignal:
         # icon sha256 -> moderator-safe thumbnail (blurred greyscale PNG); the pipeline stores new ones.
         self.thumbnails: dict[str, bytes] = {}
         self._prefetch: IconPrefetch[IconKey] | None = None
+        self._stored_of: Callable[[], Container[str]] | None = None
+        self._fetch: Callable[[Sequence[str]], dict[str, dict[str, float]]] | None = None
+        self._stored_shas: Container[str] | None = None
+        self._fetched: set[str] = set()  # asked of ``_fetch`` already (found or not)
 
     def cache_key(self) -> str:
         """Results depend on the snapshot (icon path), the policy and the classifier model. An icon file is
@@ -70,6 +75,25 @@ class IconSignal:
 
     def preload(self, classified: dict[str, dict[str, float]]) -> None:
         self._classified.update(classified)
+
+    def attach(self, stored: Callable[[], Container[str]],
+               fetch: Callable[[Sequence[str]], dict[str, dict[str, float]]]) -> None:
+        """Read stored classifications on demand instead of ``preload``-ing them all (a million rows took a
+        minute): ``stored()`` says which icons have one (read once, when this signal first hashes an icon),
+        ``fetch`` reads the scores of the icons a batch shows."""
+        self._stored_of, self._fetch = stored, fetch
+        self._examiner = None  # the next one knows the stored icons too
+        if self._prefetch is not None:
+            self._prefetch.local = self._local()
+
+    def _stored(self) -> Container[str]:
+        if self._stored_shas is None:
+            self._stored_shas = self._stored_of() if self._stored_of is not None else Digests()
+        return self._stored_shas
+
+    def _known(self) -> Container[str]:
+        """Icons with scores: classified here or earlier, or stored (scores fetched when a batch shows them)."""
+        return AnyOf(self._classified, self._stored()) if self._stored_of is not None else self._classified
 
     @property
     def unclassified(self) -> dict[str, Path]:
@@ -82,12 +106,15 @@ class IconSignal:
         """What icon workers classify for this signal (nothing without a classifier)."""
         if self.classifier is None:
             return None
-        return ClassifyPlan(self.classifier.name, Digests(self._classified), self._budget)
+        known: Container[str] = Digests(self._classified)
+        if self._stored_of is not None:
+            known = AnyOf(known, self._stored())
+        return ClassifyPlan(self.classifier.name, known, self._budget)
 
     def _local(self) -> Examiner:
         """Hashes and classifies in this process, from the same decoded image, sharing the scan's budget."""
         if self._examiner is None:
-            self._examiner = Examiner(HashLimits.of(self.policy), self.classifier, self._classified, self._budget)
+            self._examiner = Examiner(HashLimits.of(self.policy), self.classifier, self._known(), self._budget)
         return self._examiner
 
     def _keep(self, key: IconKey, examined: Examined) -> None:
@@ -101,11 +128,16 @@ class IconSignal:
 
     def _examine(self, paths: Iterable[Path]) -> None:
         """Hash (and classify) every file of ``paths`` not done yet: from the prefetch's workers where it took
-        them, the others here in one go (the classifier batches them)."""
+        them, the others here in one go (the classifier batches them). Then read the stored scores of the
+        icons among them classified in earlier scans (``attach``)."""
         here: dict[IconKey, Path] = {}
+        wanted: list[IconKey] = []
         for path in paths:
             key = icon_key(path)
-            if isinstance(key, IconError) or key in self._cache or key in here:
+            if isinstance(key, IconError):
+                continue
+            wanted.append(key)
+            if key in self._cache or key in here:
                 continue
             if self._prefetch is not None and key in self._prefetch:
                 for done, found in self._prefetch.take(key).items():
@@ -115,6 +147,12 @@ class IconSignal:
         if here:
             for key, found in zip(here, self._local().examine(list(here.values())), strict=True):
                 self._keep(key, found)
+        if self._fetch is not None and self.classifier is not None:
+            missing = sorted({hashed.sha256 for key in wanted if isinstance(hashed := self._cache[key], IconHash)
+                               and hashed.sha256 not in self._classified and hashed.sha256 not in self._fetched})
+            if missing:
+                self._fetched.update(missing)
+                self._classified.update(self._fetch(missing))
 
     def _hash(self, path: Path) -> IconHash | IconError:
         key = icon_key(path)

@@ -104,6 +104,17 @@ class Digests:
         return at < len(self._rows) and self._rows[at] == key
 
 
+class AnyOf:
+    """Membership in any of several containers (what a worker is told is classified: the stored icons and those
+    the scanning process classified since)."""
+
+    def __init__(self, *parts: Container[str]) -> None:
+        self.parts = parts
+
+    def __contains__(self, sha: object) -> bool:
+        return any(sha in part for part in self.parts)
+
+
 class Budget:
     """How many more icons this scan may classify, shared by the scanning process and its workers (a counter in
     shared memory). ``None`` limit: no limit."""
