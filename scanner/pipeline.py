@@ -586,7 +586,7 @@ def attach_classifications(engine: Engine, signals: Sequence[object], runner: Si
     """Let icon signals read stored classifications as they need them (a rescan reads those of the icons it
     hashes, not a million rows); a runner whose signals live elsewhere (Ray) gets them all, as before."""
     if runner is not None and not isinstance(runner, LocalRunner):
-        attach_classifications(engine, signals, runner)
+        preload_classifications(engine, signals)
         return
     for signal in _icon_signals(signals):
         assert signal.classifier is not None
