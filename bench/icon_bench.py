@@ -1,8 +1,9 @@
-"""Icon figures on this machine: PDQ hashing (with the eight dihedral hashes), the NudeNet classifier (batch and
-single, if the extra is installed), and hash-list matching of 10,000 queries against banks of 100,000 and
-1,000,000 hashes with planted near-duplicates, whose recall is checked.
+"""Icon figures on this machine: PDQ hashing (with the eight dihedral hashes), hash + open_nsfw classification in
+the icon worker processes (what a scan runs), the NudeNet classifier (batch and single, if the extra is
+installed), and hash-list matching of 10,000 queries against banks of 100,000 and 1,000,000 hashes with planted
+near-duplicates, whose recall is checked.
 
-    .venv/bin/python bench/icon_bench.py [--bank-sizes 100000 1000000] [--queries 10000]
+    .venv/bin/python bench/icon_bench.py [--bank-sizes 100000 1000000] [--queries 10000] [--pool-icons 600]
 
 Not a test: figures for the issue notes. Images are generated abstract noise, never real photos.
 """
@@ -13,12 +14,16 @@ import argparse
 import io
 import random
 import resource
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from scanner.signals.hashbank import BankEntry, HashBank, match_banks
+from scanner.signals.icon_pool import Budget, ClassifyPlan, Examiner, HashLimits, IconPrefetch
+from scanner.signals.open_nsfw import OpenNSFWClassifier
 from scanner.signals.pdq import hash_icon_bytes
 
 
@@ -34,6 +39,66 @@ def _icons(count: int, seed: int) -> list[bytes]:
     return out
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _pool_rate(paths: list[Path], workers: int, plan: ClassifyPlan | None) -> tuple[float, int, float]:
+    """Icons/s of a prefetch over ``paths`` (worker start-up and model load included), how many it classified,
+    and the workers' CPU seconds per icon (counted once they have exited)."""
+    limits = HashLimits(5_000_000, 4_000_000, 96, 6.0)
+    cpu = _children_cpu()
+    started = time.perf_counter()
+    prefetch: IconPrefetch[int] = IconPrefetch(limits, workers, plan=plan)
+    for i, path in enumerate(paths):
+        prefetch.add(i, path)
+    prefetch.flush()
+    classified = 0
+    taken: set[int] = set()
+    for i in range(len(paths)):
+        if i not in taken:
+            chunk = prefetch.take(i)
+            taken.update(chunk)
+            classified += sum(scores is not None for _, scores in chunk.values())
+    prefetch.close()
+    rate = len(paths) / (time.perf_counter() - started)
+    return rate, classified, (_children_cpu() - cpu) / len(paths)
+
+
+def pool_figures(count: int, workers: int) -> None:
+    """Hash only, and hash + open_nsfw (fp32) in ``workers`` processes, on distinct generated icons."""
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for i, data in enumerate(_icons(count, 11)):
+            path = Path(folder) / f"i{i}.png"
+            path.write_bytes(data)
+            paths.append(path)
+        rate, _, cpu = _pool_rate(paths, workers, None)
+        print(f"icon workers ({workers}), hash + thumbnail only: {rate:,.0f} icons/s over {count} icons; workers' "
+              f"CPU {cpu * 1000:.1f} ms an icon")
+        rate, classified, cpu = _pool_rate(paths, workers, ClassifyPlan("open_nsfw", budget=Budget(None)))
+        print(f"icon workers ({workers}), hash + thumbnail + open_nsfw fp32: {rate:,.1f} icons/s over {count} icons "
+              f"({classified} classified; start-up and model load included); workers' CPU {cpu * 1000:.1f} ms an "
+              f"icon: {workers / cpu:.0f} icons/s on {workers} idle cores")
+        # CPU time per icon does not depend on what else the machine runs (wall-clock figures do): what two
+        # idle cores could do is 2 / (CPU seconds per icon).
+        limits = HashLimits(5_000_000, 4_000_000, 96, 6.0)
+        hasher = Examiner(limits)
+        examiner = Examiner(limits, OpenNSFWClassifier(threads=1))
+        examiner.examine(paths[:16])
+        sample = paths[16:16 + 160]
+        cpu, started = time.process_time(), time.perf_counter()
+        hasher.examine(sample)
+        hash_cpu = (time.process_time() - cpu) / len(sample)
+        cpu, started = time.process_time(), time.perf_counter()
+        examiner.examine(sample)
+        both_cpu, wall = (time.process_time() - cpu) / len(sample), time.perf_counter() - started
+        print(f"one process, one thread, hash + thumbnail + open_nsfw: {len(sample) / wall:.1f} icons/s; CPU per "
+              f"icon {both_cpu * 1000:.1f} ms (hash + thumbnail {hash_cpu * 1000:.1f} ms, open_nsfw "
+              f"{(both_cpu - hash_cpu) * 1000:.1f} ms): {2 / both_cpu:.0f} icons/s on 2 idle cores")
+
+
 def _flip_bits(value: int, count: int, rng: random.Random) -> int:
     for bit in rng.sample(range(256), count):
         value ^= 1 << bit
@@ -45,6 +110,8 @@ def main() -> None:
     parser.add_argument("--bank-sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--queries", type=int, default=10_000)
     parser.add_argument("--icons", type=int, default=300)
+    parser.add_argument("--pool-icons", type=int, default=600)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
     icons = _icons(args.icons, 1)
@@ -57,6 +124,8 @@ def main() -> None:
     for data in icons:
         hash_icon_bytes(data, thumbnail_size=96)
     print(f"  with the moderator-safe thumbnail: {len(icons) / (time.perf_counter() - started):,.0f} icons/s")
+
+    pool_figures(args.pool_icons, args.workers)
 
     try:
         from scanner.signals.icon_classifier import IconClassifierError, NudeNetClassifier

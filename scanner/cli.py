@@ -143,6 +143,9 @@ def _print_summary(summary: ScanSummary, banks: list[HashBank], db_url: str) -> 
         f"{summary.flagged_clusters} clusters; {summary.groups_changed} group scores changed. Database: "
         f"{escape(db_url)}"
     )
+    if summary.icons_unclassified:
+        console.print(f"{summary.icons_unclassified} new icons over the scan's classification budget: "
+                      "`groupscan icons classify` classifies them, and the next scan rescores their groups.")
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in summary.timings.items())
     console.print(f"[dim]timings: {timing}[/]")
 
@@ -293,7 +296,7 @@ def scan(
             "groups": summary.groups, "clusters": summary.clusters, "flagged_groups": summary.flagged_groups,
             "flagged_clusters": summary.flagged_clusters, "groups_changed": summary.groups_changed,
             "groups_reused": summary.groups_reused, "groups_scored": summary.groups_scored,
-            "cache_written": summary.cache_written,
+            "cache_written": summary.cache_written, "icons_unclassified": summary.icons_unclassified,
             "timings": summary.timings, "models": summary.models, "top_clusters": clusters,
             "changes": summary.changes, "exit_code": code, "notification_problems": problems,
         }
@@ -612,6 +615,7 @@ def _register_text_commands() -> None:
     from scanner.cli_banks import register as register_banks
     from scanner.cli_bots import register as register_bots
     from scanner.cli_escalation import register as register_escalation
+    from scanner.cli_icons import register as register_icons
     from scanner.cli_review import register as register_review
     from scanner.cli_text import register
     from scanner.cli_users import register as register_users
@@ -622,6 +626,7 @@ def _register_text_commands() -> None:
     register_review(app)
     register_escalation(app)
     register_bots(app)
+    register_icons(app)
 
 
 _register_text_commands()

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, bindparam, func, insert, update
 from sqlalchemy.exc import OperationalError, StatementError
 from sqlmodel import Session, col, select
 
-from scanner import scancache
+from scanner import icon_backlog, scancache
 from scanner.assess import Assessment, Progress, assess, default_signals
 from scanner.groups import GroupState, fold, graph_keys
 from scanner.packed import Packed, StateTable, keys_table, packed_values
@@ -40,7 +40,8 @@ from scanner.scope import Scope, bank_fingerprint, changed_decisions
 from scanner.signals.base import ScanContext, SignalResult
 from scanner.signals.hashbank import HashBank
 from scanner.signals.icon import IconSignal
-from scanner.signals.icon_pool import HashLimits, IconFeed
+from scanner.signals.icon_classifier import classifier_model_id
+from scanner.signals.icon_pool import Budget, ClassifyPlan, Digests, HashLimits, IconFeed
 from scanner.signals.lexicon import Lexicon
 from scanner.sources import resolve
 from scanner.store.models import (
@@ -79,6 +80,8 @@ class ScanSummary:
     groups_scored: int = 0
     # How this scan left the cache for the next: "base" (the whole cache), "delta" (what changed), "" (untouched).
     cache_written: str = ""
+    # New icons this scan hashed but left to `groupscan icons classify` (its classification budget ran out).
+    icons_unclassified: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     # Signal name -> version (for models: the model version) used by this scan.
     models: dict[str, str] = field(default_factory=dict)
@@ -577,6 +580,73 @@ def _icon_signals(signals: Sequence[object]) -> list[IconSignal]:
     return [s for s in signals if isinstance(s, IconSignal) and s.classifier is not None]
 
 
+def classify_plan(engine: Engine, policy: Policy) -> ClassifyPlan | None:
+    """What icon workers started before the signals exist classify: the policy's classifier, minus the icons
+    it has classified in earlier scans, within the scan's budget."""
+    icon = policy.signals.icon
+    model_id = classifier_model_id(icon.classifier)
+    if model_id is None:
+        return None
+    with Session(engine) as session:
+        known = session.exec(select(IconClassification.icon_sha256).where(
+            col(IconClassification.model_id) == model_id)).all()
+    return ClassifyPlan(icon.classifier, Digests(known), Budget(icon.classify_budget))
+
+
+def backlog_to_rescore(engine: Engine, signals: Sequence[object]) -> tuple[set[str], set[str]]:
+    """Icons ``groupscan icons classify`` has classified since they were left unclassified, and their groups:
+    this scan scores those groups again (``scanner.icon_backlog``)."""
+    shas: set[str] = set()
+    groups: set[str] = set()
+    for signal in _icon_signals(signals):
+        assert signal.classifier is not None
+        found, showing = icon_backlog.to_rescore(engine, signal.classifier.model_id)
+        shas |= found
+        groups |= showing
+    return shas, groups
+
+
+def store_backlog(engine: Engine, signals: Sequence[object], scan_id: int, rescored: set[str]) -> int:
+    """After the scan stored its scores: the icons it could not classify join the backlog, those it classified
+    leave it, and the classified ones whose groups it scored again are done. Returns the backlog's new icons."""
+    added = 0
+    for signal in _icon_signals(signals):
+        assert signal.classifier is not None
+        model_id = signal.classifier.model_id
+        icon_backlog.rescored(engine, model_id, rescored)
+        icon_backlog.settle(engine, model_id, set(signal.new_classifications))
+        added += icon_backlog.record(engine, model_id, signal.unclassified, scan_id)
+    return added
+
+
+def attach_classifications(engine: Engine, signals: Sequence[object], runner: SignalRunner | None) -> None:
+    """Let icon signals read stored classifications as they need them (a rescan reads those of the icons it
+    hashes, not a million rows); a runner whose signals live elsewhere (Ray) gets them all, as before."""
+    if runner is not None and not isinstance(runner, LocalRunner):
+        preload_classifications(engine, signals)
+        return
+    for signal in _icon_signals(signals):
+        assert signal.classifier is not None
+        model_id = signal.classifier.model_id
+
+        def stored(model_id: str = model_id) -> Digests:
+            with Session(engine) as session:
+                return Digests(session.exec(select(IconClassification.icon_sha256).where(
+                    col(IconClassification.model_id) == model_id)).all())
+
+        def fetch(shas: Sequence[str], model_id: str = model_id) -> dict[str, dict[str, float]]:
+            found: dict[str, dict[str, float]] = {}
+            with Session(engine) as session:
+                for start in range(0, len(shas), 500):
+                    found.update((sha, dict(scores)) for sha, scores in session.exec(
+                        select(IconClassification.icon_sha256, IconClassification.scores).where(
+                            col(IconClassification.model_id) == model_id,
+                            col(IconClassification.icon_sha256).in_(shas[start:start + 500]))).all())
+            return found
+
+        signal.attach(stored, fetch)
+
+
 def preload_classifications(engine: Engine, signals: Sequence[object]) -> None:
     """Give icon signals the scores earlier scans stored for their classifier model, so no icon is classified
     twice."""
@@ -671,7 +741,8 @@ def scan_records(
     feed: IconFeed | None = None
     if (isinstance(runner, LocalRunner) and runner.workers > 1 and policy.signals.icon.enabled
             and (cache_file is None or not cache_file.exists())):
-        feed = IconFeed(Path(data_root), HashLimits.of(policy.signals.icon), runner.workers, runner.min_pool_icons)
+        feed = IconFeed(Path(data_root), HashLimits.of(policy.signals.icon), runner.workers, runner.min_pool_icons,
+                        classify_plan(engine, policy))
         records = feed.tap(records)
     # No cyclic garbage collection during the scan: it allocates millions of long-lived objects (states, results,
     # scores), and the collector walked all of them again and again (at 100,000 groups it took half of the graph
@@ -692,6 +763,7 @@ def scan_records(
                 if isinstance(signal, IconSignal):
                     signal.adopt(feed.prefetch)
         key = f"{policy_fingerprint(policy)}|{scancache.signal_key(signals)}"
+        backlog_icons, backlog_groups = backlog_to_rescore(engine, signals)
         cache = scancache.load(cache_file, key) if cache_file else None
         extent = snapshot_extent(engine)
         folded = fold_incremental(engine, cache) if cache else None
@@ -703,6 +775,8 @@ def scan_records(
         cached: Mapping[str, Sequence[SignalResult]]
         if cache is not None and folded is not None:
             states, refolded, old_states = folded
+            # Groups whose icons the backlog job classified since: their icon results are computed again.
+            refolded |= {g for g in backlog_groups if g in states.data and g not in refolded}
             # Unpickled only when read (scanner.packed): a scoped rescan reads the groups it scores.
             known = states.data  # the plain dict: a Mapping's __contains__ per group cost 2 s at 1M
             cached = Packed({g: entry[1] for g, entry in cache.results.items()
@@ -718,7 +792,7 @@ def scan_records(
             states, cached, cache = fold(load_snapshots(engine)), {}, None
         summary.timings["fold"] = time.perf_counter() - started
 
-        preload_classifications(engine, signals)
+        attach_classifications(engine, signals, runner)
         summary.models = {s.name: s.version for s in signals}
         assessment = assess(states, policy, ScanContext(data_root), banks,
                             previous_clusters(engine) if scope is None else None, signals, progress,
@@ -733,6 +807,7 @@ def scan_records(
         store_thumbnails(engine, signals, policy, scan_id)
         summary.new_hash_hits = record_hash_hits(engine, assessment, scan_id)
         store_classifications(engine, signals, scan_id)
+        summary.icons_unclassified = store_backlog(engine, signals, scan_id, backlog_icons)
         summary.timings["persist"] = time.perf_counter() - started
         started = time.perf_counter()
         synced = sync_cases(engine, policy, scan_id=scan_id)

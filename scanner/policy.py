@@ -73,9 +73,21 @@ class IconPolicy(_Model):
     # that size.
     thumbnail_size: int = Field(default=96, ge=16, le=512)
     thumbnail_blur: float = Field(default=6.0, ge=0, le=50)
-    # Which classifier scores icons: the platform's own scores in the record ("upstream"), or NudeNet's ONNX
-    # detector run here ("nudenet": optional extra, AGPL-3.0). Upstream scores are used either way.
-    classifier: Literal["upstream", "nudenet"] = "upstream"
+    # Which classifier scores icons here: Yahoo's open_nsfw ("open_nsfw", the default: a core dependency,
+    # BSD-2-Clause weights), NudeNet's detector ("nudenet": optional extra, AGPL-3.0), or none ("upstream": only
+    # the platform's own scores in the record). Upstream scores are read whichever runs; the higher counts.
+    classifier: Literal["open_nsfw", "upstream", "nudenet"] = "open_nsfw"
+    # The local classifier's explicit score from which an icon counts as explicit (below it the score is kept as
+    # a feature, not as evidence). Picked from the false-positive curve on real benign images
+    # (bench/icon_fp_eval.py, README "Icon classifier"): the package's own default, well above every benign image.
+    classifier_threshold: float = Field(default=0.5, ge=0, le=1)
+    # adult_content evidence of an icon the local classifier scores at or above the threshold: a verdict, not a
+    # calibrated probability, so it weighs the same whatever the score; above the review threshold, so a flagged
+    # icon alone opens a P2 case.
+    classifier_adult_weight: float = Field(default=0.6, ge=0, le=1)
+    # At most this many new icons are classified inside one scan (in the icon workers); the rest wait for
+    # `groupscan icons classify`, and the next scan rescores the groups they belong to. 0: none in the scan.
+    classify_budget: int = Field(default=10_000, ge=0)
 
 
 class TextModelPolicy(_Model):

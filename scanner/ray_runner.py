@@ -28,7 +28,8 @@ import os
 import pickle
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from scanner.assess import default_signals
@@ -81,6 +82,8 @@ class BatchOutput:
     # signal name -> icon sha256 -> scores / thumbnail PNG, made while scoring this batch.
     new_classifications: dict[str, dict[str, dict[str, float]]]
     thumbnails: dict[str, dict[str, bytes]]
+    # signal name -> icon sha256 -> file: icons left unclassified (the actor's classification budget ran out).
+    unclassified: dict[str, dict[str, Path]] = field(default_factory=dict)
 
 
 class SignalWorker:
@@ -107,6 +110,7 @@ class SignalWorker:
             results.extend(signal.score(snapshots, self.context))
         new: dict[str, dict[str, dict[str, float]]] = {}
         thumbnails: dict[str, dict[str, bytes]] = {}
+        unclassified: dict[str, dict[str, Path]] = {}
         for signal in self.signals:
             # Hand over what this batch added and forget it here: each item reaches the driver once per worker.
             made = getattr(signal, "new_classifications", None)
@@ -117,7 +121,11 @@ class SignalWorker:
             if pngs:
                 thumbnails[signal.name] = dict(pngs)
                 pngs.clear()
-        out = BatchOutput([int(i) for i in batch["index"]], results, self.versions, new, thumbnails)
+            left = getattr(signal, "unclassified_files", None)
+            if left:
+                unclassified[signal.name] = dict(left)
+                left.clear()
+        out = BatchOutput([int(i) for i in batch["index"]], results, self.versions, new, thumbnails, unclassified)
         # One output row per batch: the pickled BatchOutput (an opaque binary column to Ray Data).
         return {"payload": [pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)]}
 
@@ -229,6 +237,8 @@ class RayRunner:
                     preload(made)
             for name, pngs in out.thumbnails.items():
                 _held(by_name[name], "thumbnails").update(pngs)
+            for name, left in out.unclassified.items():
+                _held(by_name[name], "unclassified_files").update(left)
         # Results in LocalRunner's order: signal by signal, groups in input order.
         position = {s.name: i for i, s in enumerate(signals)}
         order = {snap.group_id: i for i, snap in enumerate(snapshots)}

@@ -51,6 +51,9 @@ class Evidence:
     scores: Mapping[str, float]
     reasons: tuple[Reason, ...] = ()
     modifiers: frozenset[str] = frozenset()
+    # The group's icon explicit score where it counts as evidence (0: none), for the cluster rule in
+    # ``score_clusters``.
+    explicit: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def direct_evidence(results: Sequence[SignalResult], policy: Policy) -> Evidence
                        f"An icon scored {explicit:.2f} explicit on a group whose text has minor indicators.")
             )
     scores = {c: noisy_or(v) for c, v in per_category.items() if c in policy.categories}
-    return Evidence(scores, tuple(reasons), frozenset(modifiers))
+    return Evidence(scores, tuple(reasons), frozenset(modifiers), explicit if isinstance(explicit, float) else 0.0)
 
 
 def add_graph_proximity(evidence: Evidence, proximity: Mapping[str, float], policy: Policy,
@@ -146,7 +149,7 @@ def add_graph_proximity(evidence: Evidence, proximity: Mapping[str, float], poli
                    f"Close in the invite-link, shared-admin and icon graph to groups with strong {category} "
                    f"evidence (personalized PageRank proximity {value:.2f}).")
         )
-    return Evidence(scores, tuple(reasons), evidence.modifiers)
+    return Evidence(scores, tuple(reasons), evidence.modifiers, evidence.explicit)
 
 
 def cluster_categories(members: Sequence[Evidence], corroboration: Sequence[float]) -> dict[str, float]:

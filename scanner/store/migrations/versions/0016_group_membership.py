@@ -1,7 +1,7 @@
 """group rows say whether the group is a member of its case or only connected to it
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-02 12:00:00.000000
 
 A group with no evidence of its own, tied to a flagged cluster by one weak tie it did not create (its link
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

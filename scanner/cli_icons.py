@@ -1,0 +1,134 @@
+"""``groupscan classify-icons`` and ``groupscan icons classify``: the icon classifier outside a scan. Registered by
+``scanner.cli``.
+
+No ``from __future__ import annotations``: typer resolves annotations in module globals (see cli_text)."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from scanner.signals.icon_classifier import IconClassifierError, load_classifier
+from scanner.signals.icon_pool import Examiner, HashLimits, available_cpus
+from scanner.signals.pdq import IconError
+from scanner.store.db import open_database
+
+
+def register(app: typer.Typer) -> None:
+    from scanner import cli
+
+    @app.command(name="classify-icons")
+    def classify_icons(
+        path: Annotated[Path, typer.Argument(help="An image file, or a folder of images (not recursive).")],
+        as_json: cli.JsonOption = False,
+        policy_file: cli.PolicyOption = None,
+    ) -> None:
+        """Classify icons with the policy's icon classifier (open_nsfw by default), read as a scan reads them.
+
+        With --json, prints an array with, per file, {"path", "sha256", "model_id", "scores": {label: p},
+        "explicit": p, "flagged": bool} (flagged: explicit at or above the policy's classifier_threshold), or
+        {"path", "error"} for a file the safe loader refuses, as hash-icons does (a stable contract).
+        """
+        policy = cli._policy(policy_file).signals.icon
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        elif path.is_file():
+            files = [path]
+        else:
+            cli._fail(f"{path}: no such file or folder")
+            return
+        try:
+            classifier = load_classifier(policy.classifier, threads=min(2, available_cpus()))
+        except IconClassifierError as error:
+            cli._fail(str(error))
+            return
+        if classifier is None:
+            cli._fail("the policy's icon classifier is 'upstream': no model runs here (pick open_nsfw or nudenet)")
+            return
+        limits = HashLimits(policy.max_image_bytes, policy.max_image_pixels, None, 0.0)
+        rows: list[dict] = []
+        seen: dict[str, dict[str, float]] = {}
+        found = Examiner(limits, classifier).examine(files)
+        for file, (outcome, scores) in zip(files, found, strict=True):
+            if isinstance(outcome, IconError):
+                rows.append({"path": str(file), "error": str(outcome)})
+                continue
+            # None: the same content as an earlier file of this run (each content is classified once).
+            scores = seen.setdefault(outcome.sha256, scores) if scores is not None else seen[outcome.sha256]
+            explicit = float(scores["explicit"])
+            rows.append({"path": str(file), "sha256": outcome.sha256, "model_id": classifier.model_id,
+                         "scores": {k: v for k, v in scores.items() if k != "explicit"}, "explicit": explicit,
+                         "flagged": explicit >= policy.classifier_threshold})
+        if as_json:
+            sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+            return
+        table = Table(title=f"{len(rows)} files, {sum(bool(r.get('flagged')) for r in rows)} flagged, "
+                            f"{sum('error' in r for r in rows)} refused ({classifier.model_id})")
+        for column in ("path", "explicit / error", "flagged"):
+            table.add_column(column)
+        for row in rows:
+            value = f"{row['explicit']:.4f}" if "explicit" in row else row["error"]
+            table.add_row(escape(row["path"]), escape(value), "yes" if row.get("flagged") else "")
+        cli.console.print(table)
+
+    icons = typer.Typer(help="The icon classifier's backlog: icons scans hashed but left unclassified.",
+                        no_args_is_help=True)
+    app.add_typer(icons, name="icons")
+
+    @icons.command(name="classify")
+    def classify_backlog(
+        db: cli.DbOption = None,
+        budget: Annotated[int | None, typer.Option("--budget", help="Classify at most this many icons, then "
+                                                   "stop (run again to go on).", show_default=False)] = None,
+        batch: Annotated[int, typer.Option("--batch", min=1, help="Icons per committed batch.")] = 32,
+        workers: Annotated[int | None, typer.Option("--workers", min=1, help="Icon worker processes (default: "
+                                                    "one per CPU).", show_default=False)] = None,
+        policy_file: cli.PolicyOption = None,
+        as_json: cli.JsonOption = False,
+    ) -> None:
+        """Classify the icons scans left unclassified (their classification budget ran out), in committed
+        batches: safe to kill and run again, nothing is classified twice. The next scan rescores their groups.
+
+        With --json, prints {"model_id", "classified", "reused", "failed", "left"}.
+        """
+        from scanner import icon_backlog
+
+        policy = cli._policy(policy_file)
+        engine = open_database(db)
+        try:
+            classifier = load_classifier(policy.signals.icon.classifier, threads=min(2, available_cpus()))
+        except IconClassifierError as error:
+            cli._fail(str(error))
+            return
+        if classifier is None:
+            cli._fail("the policy's icon classifier is 'upstream': no model runs here (pick open_nsfw or nudenet)")
+            return
+        workers = workers or available_cpus()
+        bar = Progress("classifying icons", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                       console=cli.errors, disable=as_json or not cli.errors.is_terminal)
+        with bar:
+            task = bar.add_task("icons", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+                if not cli.errors.is_terminal and not as_json:
+                    cli.errors.print(f"classified {done}/{total}")
+
+            try:
+                run = icon_backlog.classify(engine, policy, budget, batch, workers, classifier=classifier,
+                                           progress=progress)
+            except ValueError as error:
+                cli._fail(str(error))
+                return
+        out = {"model_id": classifier.model_id, "classified": run.classified, "reused": run.reused,
+               "failed": run.failed, "left": run.left}
+        if as_json:
+            sys.stdout.write(json.dumps(out) + "\n")
+        else:
+            cli.console.print(f"{run.classified} icons classified ({run.reused} already were, {run.failed} failed),"
+                              f" {run.left} left; the next scan rescores their groups.")
