@@ -89,7 +89,7 @@ def test_hash_icons_json_contract(shared_eval, tmp_path):
     good, bad = rows
     assert {"path", "sha256", "pdq", "quality", "pdq_dihedral"} <= set(good)
     assert len(good["pdq_dihedral"]) == 8 and good["pdq_dihedral"][0] == good["pdq"] and len(good["pdq"]) == 64
-    assert set(bad) == {"path", "error"} and "not a readable image" in bad["error"]
+    assert set(bad) == {"path", "error"} and "not an image of an allowed format" in bad["error"]
     missing = CliRunner().invoke(app, ["hash-icons", str(tmp_path / "nope")])
     assert missing.exit_code == 2
 
