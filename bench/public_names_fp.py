@@ -24,11 +24,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--path", type=Path, default=DEFAULT if DEFAULT.is_file() else Path(
         "/work/shared/eval/public_group_names.tsv"))
+    parser.add_argument("--policy", type=Path, default=None, help="a policy file (e.g. another text model path)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     with args.path.open(encoding="utf-8", newline="") as handle:
         names = [row["name"] for row in csv.DictReader(handle, delimiter="\t")]
-    results = classify_names(names, load_policy(None))
+    results = classify_names(names, load_policy(args.policy))
     flagged = [{"name": r["text"], "category": r["flagged"][0], "score": r["categories"][r["flagged"][0]],
                 "reason": r["reasons"][0]["sentence"] if r["reasons"] else ""} for r in results if r["flagged"]]
     share = len(flagged) / len(names) if names else 0.0
