@@ -89,6 +89,9 @@ class TextModelPolicy(_Model):
     min_probability: float = Field(default=0.5, ge=0, le=1)
     fields: list[TextField] = Field(default_factory=lambda: list(TEXT_FIELDS))
     explain_top: int = Field(default=3, ge=0, le=10)
+    # Texts with words in a script other than Latin are also read romanised (anyascii), each category from its
+    # better reading.
+    romanised_view: bool = True
 
 
 class HashBankPolicy(_Model):

@@ -54,12 +54,12 @@ def windows(text: str, size: int = MAX_CHARS) -> list[str]:
     return out
 
 
-def views(text: str) -> list[str]:
+def views(text: str, romanised: bool = True) -> list[str]:
     """What the model reads of one prepared text: its windows, and when it has words in a script other than
     Latin, the windows of its romanised form too (one romanised spelling for every Indian script)."""
     out = windows(text)
     roman = romanize(text)
-    if roman.changed:
+    if romanised and roman.changed:
         out += [w for w in windows(roman.text) if w not in out]
     return out
 
@@ -119,7 +119,7 @@ class TextModelSignal:
         raw: dict[str, float] = {}
         best: dict[str, tuple[str, str]] = {}
         for field, text in present.items():
-            seen = views(text)
+            seen = views(text, self.policy.romanised_view)
             probs = self.model.predict(seen)
             for category in self.categories:
                 column = self.model.labels.index(category)
@@ -146,7 +146,7 @@ class TextModelSignal:
                                        for s in snapshots]
         # Score every distinct text of the batch in one model call; classify() then reads the cache.
         self.model.predict([v for group in texts for t in group.values() if t and (read := self.prepare(t))
-                            for v in views(read)])
+                            for v in views(read, self.policy.romanised_view)])
         results = []
         for snapshot, group in zip(snapshots, texts, strict=True):
             scores, raw, reasons = self.classify(group)
