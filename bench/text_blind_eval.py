@@ -57,6 +57,7 @@ def evaluate(rows: list[dict[str, str]], policy_path: Path | None = None) -> dic
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     hard, other_benign = [0, 0], [0, 0]
     hard_by_language: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    benign_flags: dict[str, int] = defaultdict(int)  # which category benign rows were flagged for
     for row, flags in zip(rows, flagged, strict=True):
         label = row["label"].strip()
         language = f"{row['language'].strip()} x {row['script'].strip()}"
@@ -65,6 +66,8 @@ def evaluate(rows: list[dict[str, str]], policy_path: Path | None = None) -> dic
             bucket = hard if row["hard_negative"].strip().lower() in TRUE else other_benign
             bucket[0] += bool(flags)
             bucket[1] += 1
+            for category in flags:
+                benign_flags[category] += 1
             if bucket is hard:
                 hard_by_language[language][0] += bool(flags)
                 hard_by_language[language][1] += 1
@@ -88,6 +91,7 @@ def evaluate(rows: list[dict[str, str]], policy_path: Path | None = None) -> dic
         "recall_by_language_script": {k: _share(*v) for k, v in sorted(by_language.items())},
         "hard_negatives_flagged_by_language_script": {k: _share(*v) for k, v in sorted(hard_by_language.items())},
         "recall_by_kind": {k: _share(*v) for k, v in sorted(by_kind.items())},
+        "benign_and_hard_negatives_flagged_by_category": dict(sorted(benign_flags.items())),
     }
 
 
@@ -100,6 +104,7 @@ def _print(figures: dict) -> None:
     for key in ("hard_negatives_flagged", "benign_flagged"):
         v = figures[key]
         print(f"{key.replace('_', ' ')}: {v['flagged']} of {v['n']} ({v['share']})")
+    print(f"benign and hard negatives flagged, by category: {figures['benign_and_hard_negatives_flagged_by_category']}")
     for key in ("recall_by_language_script", "recall_by_kind", "hard_negatives_flagged_by_language_script"):
         print(key.replace("_", " ") + ":")
         for name, v in figures[key].items():

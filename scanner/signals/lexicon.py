@@ -200,13 +200,17 @@ def _token_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _skeleton_hits(lexicon: Lexicon, view: RomanView, field: str, spans: list[tuple[int, int]]) -> list[Hit]:
-    """Terms whose skeleton equals that of consecutive words written in a non-Latin script."""
-    keys = [skeleton(r) if foreign else "" for r, foreign in zip(view.roman, view.foreign, strict=True)]
+    """Terms whose skeleton equals that of consecutive words: words in a non-Latin script against every term,
+    romanised words ("maaro", "ladkiyaan") against the terms of Indian languages only, since English words
+    spelt without "a" and "h" collide with each other."""
+    keys = [skeleton(r) if foreign or r.isalpha() else "" for r, foreign in zip(view.roman, view.foreign,
+                                                                                 strict=True)]
     hits = []
     for key, term in lexicon.skeletons:
         size = len(key)
         for i in range(len(keys) - size + 1):
-            if tuple(keys[i:i + size]) == key:
+            if (tuple(keys[i:i + size]) == key
+                    and (term.language != "en" or any(view.foreign[i:i + size]))):
                 hits.append(Hit(term.indicator, " ".join(view.tokens[i:i + size]), term.weight, field,
                                 spans[i][0], spans[i + size - 1][1], "skeleton", term.term))
     return hits
@@ -265,6 +269,7 @@ def find_hits(lexicon: Lexicon, text: str, field: str, glued: bool = False) -> l
     hits = _regex_hits(lexicon.terms, text, field, blocked)
     spans = _token_spans(text)
     view = romanize(text)
+    hits.extend(_skeleton_hits(lexicon, view, field, spans))
     if view.changed:
         roman = view.text
         roman_spans = _token_spans(roman)
@@ -276,7 +281,6 @@ def find_hits(lexicon: Lexicon, text: str, field: str, glued: bool = False) -> l
                 continue  # a Latin word: already matched as written
             hits.append(Hit(hit.indicator, view.original_span(hit.start, hit.end), hit.weight, field,
                             spans[first][0], spans[last][1], "romanised", hit.lexeme))
-        hits.extend(_skeleton_hits(lexicon, view, field, spans))
     covered = [(h.start, h.end) for h in hits] + blocked
     hits.extend(_fuzzy_hits(lexicon, text, field, spans, covered))
     if glued:
