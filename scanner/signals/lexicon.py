@@ -28,7 +28,7 @@ from scanner.reasons import Reason
 from scanner.schema import GroupSnapshot
 from scanner.signals.base import ScanContext, SignalResult
 from scanner.signals.normalize import normalize
-from scanner.signals.romanize import RomanView, romanize, romanize_token, skeleton
+from scanner.signals.romanize import RomanView, consonants, romanize, romanize_token, skeleton
 
 # Letters of the scripts we read, including Indic vowel signs (which are not \w in Python's re).
 _LETTER = r"[\w\u0300-\u036f\u0900-\u0dff]"
@@ -72,6 +72,7 @@ class Lexicon:
     # term's words (for words written in other scripts); single Latin words long enough to match misspelt.
     roman_terms: tuple[Term, ...] = ()
     skeletons: tuple[tuple[tuple[str, ...], Term], ...] = ()
+    consonant_skeletons: tuple[tuple[tuple[str, ...], Term], ...] = ()
     fuzzy: tuple[tuple[str, Term], ...] = ()
 
 
@@ -141,7 +142,7 @@ SKELETON_MIN_LETTERS = 3
 
 def _derive(lexicon: Lexicon) -> Lexicon:
     """Add the romanised, skeleton and fuzzy views of a lexicon's plain (non-regex) terms."""
-    roman, skeletons, fuzzy = [], [], []
+    roman, skeletons, fuzzy, bare = [], [], [], []
     for term in lexicon.terms:
         if term.term.startswith("re:"):
             continue
@@ -155,11 +156,15 @@ def _derive(lexicon: Lexicon) -> Lexicon:
         key = tuple(skeleton(romanize_token(w)) for w in words)
         if all(key) and sum(map(len, key)) >= SKELETON_MIN_LETTERS:
             skeletons.append((key, term))
+        key = tuple(consonants(romanize_token(w)) for w in words)
+        # English terms stay out: consonants alone make them collide with Indian words ("sikhs", "seksi").
+        if term.language != "en" and all(key) and sum(map(len, key)) >= SKELETON_MIN_LETTERS:
+            bare.append((key, term))
         if (len(words) == 1 and core.isalpha() and core.isascii() and len(core) >= FUZZY_MIN_LETTERS
                 and term.weight >= FUZZY_MIN_WEIGHT):
             fuzzy.append((core, term))
     return Lexicon(lexicon.terms, lexicon.exceptions, lexicon.source, tuple(roman), tuple(skeletons),
-                   tuple(fuzzy))
+                   tuple(bare), tuple(fuzzy))
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:
@@ -205,8 +210,20 @@ def _skeleton_hits(lexicon: Lexicon, view: RomanView, field: str, spans: list[tu
     spelt without "a" and "h" collide with each other."""
     keys = [skeleton(r) if foreign or r.isalpha() else "" for r, foreign in zip(view.roman, view.foreign,
                                                                                  strict=True)]
+    # Words in other scripts are also compared on consonants alone: Urdu writes few vowels, and vowel signs
+    # transliterate differently across scripts.
+    bare = [consonants(r) if foreign else "" for r, foreign in zip(view.roman, view.foreign, strict=True)]
     hits = []
-    for key, term in lexicon.skeletons:
+    tables = ((lexicon.skeletons, keys), (lexicon.consonant_skeletons, bare))
+    for entries, words in tables:
+        hits.extend(_aligned_hits(entries, words, view, field, spans))
+    return hits
+
+
+def _aligned_hits(entries: Sequence[tuple[tuple[str, ...], Term]], keys: list[str], view: RomanView, field: str,
+                  spans: list[tuple[int, int]]) -> list[Hit]:
+    hits = []
+    for key, term in entries:
         size = len(key)
         for i in range(len(keys) - size + 1):
             if (tuple(keys[i:i + size]) == key

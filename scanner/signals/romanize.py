@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
-__all__ = ["RomanView", "is_foreign_token", "romanize", "romanize_token", "skeleton"]
+__all__ = ["RomanView", "consonants", "is_foreign_token", "romanize", "romanize_token", "skeleton"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,7 @@ _SPELLING = {chr(cp): "n" for cp in range(0x0900, 0x0E00)
              if any(k in unicodedata.name(chr(cp), "") for k in ("ANUSVARA", "TIPPI", "BINDI", "CANDRABINDU"))}
 # Gurmukhi's flap is "d" in chat ("kudi"), as Devanagari's is to anyascii already ("ladki"); anyascii says "r".
 _SPELLING["\u0a5c"] = "\u0a21"
+_SPELLING["\u0691"] = "\u0688"  # Urdu's flap likewise ("ladki"), anyascii "r"
 
 
 @lru_cache(maxsize=65536)
@@ -123,3 +124,13 @@ def skeleton(word: str) -> str:
         s = s.replace(pair, one)
     s = _NASAL.sub("n", _DROPPED.sub("", s))
     return _DOUBLE.sub(r"\1", s)
+
+
+_VOWELS = re.compile(r"[eiou]")
+
+
+@lru_cache(maxsize=65536)
+def consonants(word: str) -> str:
+    """The skeleton without any vowel: scripts that write few vowels (Urdu: "kmsn" for "kamsin") and vowel
+    signs that transliterate differently across scripts ("saiksi", "seksi") still meet the chat spelling."""
+    return _VOWELS.sub("", skeleton(word))
