@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -68,12 +68,20 @@ class Lexicon:
     terms: tuple[Term, ...]
     exceptions: tuple[re.Pattern[str], ...]
     source: str
-    # Derived views (``_derive``): terms written in a non-Latin script, romanised; the skeletons of every plain
-    # term's words (for words written in other scripts); single Latin words long enough to match misspelt.
+    # Derived views (``_derive``): terms written in a non-Latin script, romanised; single Latin words long
+    # enough to match misspelt; the skeletons of every plain term's words, and their consonants alone, indexed
+    # by key (one lookup per word position and phrase length).
     roman_terms: tuple[Term, ...] = ()
-    skeletons: tuple[tuple[tuple[str, ...], Term], ...] = ()
-    consonant_skeletons: tuple[tuple[tuple[str, ...], Term], ...] = ()
     fuzzy: tuple[tuple[str, Term], ...] = ()
+    skeleton_index: dict[tuple[str, ...], tuple[Term, ...]] = field(default_factory=dict, compare=False)
+    consonant_index: dict[tuple[str, ...], tuple[Term, ...]] = field(default_factory=dict, compare=False)
+
+
+def _index(entries: Sequence[tuple[tuple[str, ...], Term]]) -> dict[tuple[str, ...], tuple[Term, ...]]:
+    out: dict[tuple[str, ...], list[Term]] = {}
+    for key, term in entries:
+        out.setdefault(key, []).append(term)
+    return {key: tuple(terms) for key, terms in out.items()}
 
 
 @dataclass(frozen=True)
@@ -138,11 +146,16 @@ FUZZY_MIN_LETTERS = 6
 FUZZY_MIN_WEIGHT = 0.5
 #: A skeleton match needs this many letters in total: shorter skeletons collide with everyday words.
 SKELETON_MIN_LETTERS = 3
+#: Longest phrase (in words) matched by skeleton; lookups try every length up to it at each word position.
+_MAX_WORDS = 6
 
 
 def _derive(lexicon: Lexicon) -> Lexicon:
     """Add the romanised, skeleton and fuzzy views of a lexicon's plain (non-regex) terms."""
-    roman, skeletons, fuzzy, bare = [], [], [], []
+    roman: list[Term] = []
+    fuzzy: list[tuple[str, Term]] = []
+    skeletons: list[tuple[tuple[str, ...], Term]] = []
+    bare: list[tuple[tuple[str, ...], Term]] = []
     for term in lexicon.terms:
         if term.term.startswith("re:"):
             continue
@@ -154,6 +167,8 @@ def _derive(lexicon: Lexicon) -> Lexicon:
             roman.append(Term(term.indicator, term.language, term.term, term.weight, pattern,
                               romanised.split(" ")[0]))
         key = tuple(skeleton(romanize_token(w)) for w in words)
+        if len(words) > _MAX_WORDS:
+            continue  # a longer phrase still matches as written and romanised
         if all(key) and sum(map(len, key)) >= SKELETON_MIN_LETTERS:
             skeletons.append((key, term))
         key = tuple(consonants(romanize_token(w)) for w in words)
@@ -163,8 +178,8 @@ def _derive(lexicon: Lexicon) -> Lexicon:
         if (len(words) == 1 and core.isalpha() and core.isascii() and len(core) >= FUZZY_MIN_LETTERS
                 and term.weight >= FUZZY_MIN_WEIGHT):
             fuzzy.append((core, term))
-    return Lexicon(lexicon.terms, lexicon.exceptions, lexicon.source, tuple(roman), tuple(skeletons),
-                   tuple(bare), tuple(fuzzy))
+    return Lexicon(lexicon.terms, lexicon.exceptions, lexicon.source, tuple(roman), tuple(fuzzy),
+                   _index(skeletons), _index(bare))
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:
@@ -213,23 +228,24 @@ def _skeleton_hits(lexicon: Lexicon, view: RomanView, field: str, spans: list[tu
     # Words in other scripts are also compared on consonants alone: Urdu writes few vowels, and vowel signs
     # transliterate differently across scripts.
     bare = [consonants(r) if foreign else "" for r, foreign in zip(view.roman, view.foreign, strict=True)]
-    hits = []
-    tables = ((lexicon.skeletons, keys), (lexicon.consonant_skeletons, bare))
-    for entries, words in tables:
-        hits.extend(_aligned_hits(entries, words, view, field, spans))
+    hits = _aligned_hits(lexicon.skeleton_index, keys, view, field, spans)
+    hits.extend(_aligned_hits(lexicon.consonant_index, bare, view, field, spans))
     return hits
 
 
-def _aligned_hits(entries: Sequence[tuple[tuple[str, ...], Term]], keys: list[str], view: RomanView, field: str,
+def _aligned_hits(index: dict[tuple[str, ...], tuple[Term, ...]], keys: list[str], view: RomanView, field: str,
                   spans: list[tuple[int, int]]) -> list[Hit]:
     hits = []
-    for key, term in entries:
-        size = len(key)
-        for i in range(len(keys) - size + 1):
-            if (tuple(keys[i:i + size]) == key
-                    and (term.language != "en" or any(view.foreign[i:i + size]))):
-                hits.append(Hit(term.indicator, " ".join(view.tokens[i:i + size]), term.weight, field,
-                                spans[i][0], spans[i + size - 1][1], "skeleton", term.term))
+    for i in range(len(keys)):
+        if not keys[i]:
+            continue
+        for size in range(1, min(_MAX_WORDS, len(keys) - i) + 1):
+            if not keys[i + size - 1]:
+                break
+            for term in index.get(tuple(keys[i:i + size]), ()):
+                if term.language != "en" or any(view.foreign[i:i + size]):
+                    hits.append(Hit(term.indicator, " ".join(view.tokens[i:i + size]), term.weight, field,
+                                    spans[i][0], spans[i + size - 1][1], "skeleton", term.term))
     return hits
 
 
@@ -282,6 +298,8 @@ def find_hits(lexicon: Lexicon, text: str, field: str, glued: bool = False) -> l
     ``glued``, inside words that spaced-out letters ran together.
 
     Offsets are those of ``text``; a hit on the romanised view covers the original words behind it."""
+    if not text:
+        return []
     blocked = _blocked(lexicon, text)
     hits = _regex_hits(lexicon.terms, text, field, blocked)
     spans = _token_spans(text)
@@ -406,7 +424,8 @@ class LexiconSignal:
     """The lexicon as a ``Signal``. Caches by (name, description): names repeat a lot across groups."""
 
     name = "lexicon"
-    version = "1"
+    # 2: romanised, skeleton, fuzzy and glued matching (the fingerprint covers the terms, not the matcher).
+    version = "2"
 
     def __init__(self, policy: LexiconPolicy, lexicon: Lexicon | None = None) -> None:
         self.policy = policy

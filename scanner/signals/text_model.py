@@ -24,6 +24,8 @@ from scanner.textmodel.model import DEFAULT_MODEL_DIR, TextModel
 from scanner.textmodel.ngrams import MAX_CHARS
 
 FIELDS = ("name", "description")
+#: The reading scheme (``views``): descriptions in overlapping windows, other scripts also romanised.
+READING = "views.1"
 
 
 @lru_cache(maxsize=4)
@@ -81,7 +83,9 @@ class TextModelSignal:
         # "18+ only, no minors" for a child-safety name.
         self.exceptions = (lexicon or default_lexicon()).exceptions
         self.model = model or load_text_model(policy.path)
-        self.version = self.model.version
+        # What a score depends on besides the head: how a text is read (windows of a long description, the
+        # romanised view of other scripts). Changing the reading changes the version, so scan caches refresh.
+        self.version = f"{self.model.version}+{READING}{'' if policy.romanised_view else '-latin'}"
         self.categories = [c for c in self.model.labels if c != "benign" and (not categories or c in categories)]
         self._explained: dict[tuple[str, str], list[tuple[str, float]]] = {}
         self._prepared: dict[str, str] = {}
