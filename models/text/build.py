@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--variant", choices=["ngram", "ngram+encoder"], default="ngram")
     parser.add_argument("--romanised-views", action="store_true",
                         help="also train on the romanised form of rows in other scripts")
+    parser.add_argument("--only-chosen", action="store_true", help="fit only --variant (no comparison)")
     parser.add_argument("--benign-prior", type=float, default=0.9)
     parser.add_argument("--reuse-corpus", action="store_true", help="read OUT/base_corpus.tsv.gz, do not regenerate")
     parser.add_argument("--embedding-scale", type=float, default=3.0)
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     version = args.version or time.strftime(f"text-%Y.%m.%d-{args.variant.replace('+', '-')}")
     comparison: dict = {}
     chosen_dir = None
-    for variant in ("ngram", "ngram+encoder"):
+    for variant in ((args.variant,) if args.only_chosen else ("ngram", "ngram+encoder")):
         config = HeadConfig(use_embedding=variant != "ngram", regularisation=args.regularisation,
                             benign_prior=args.benign_prior,
                             embedding_scale=args.embedding_scale, seed=args.seed)
