@@ -62,3 +62,24 @@ def test_table_rows_reproduce_the_encoder_within_int8_tolerance():
     expected = ((reference - script_means[row_script[rows]] - mean) @ components.T) * weights[rows, None]
     error = np.abs(expected - encoder.table[rows]).max(axis=1)
     assert (error <= scales[rows] + 1e-6).all(), error
+
+
+def test_a_head_on_the_table_runs_in_onnx_as_its_reference(tmp_path):
+    """A head that reads the table (what `--encoder static-e5 --variant ngram+encoder` builds) loads through
+    ``load_encoder`` from ``encoder_dir`` and its ONNX output equals the scikit-learn reference."""
+    from scanner.textmodel.corpus import LABELS
+    from scanner.textmodel.model import TextModel
+    from scanner.textmodel.train import HeadConfig, fit_head, reference_probabilities, write_head
+
+    rows = [("family group", "benign"), ("cricket club", "benign"), ("school girls paid", "child_safety"),
+            ("call girls available", "sexual_solicitation"), ("jala do unki dukaan", "incitement"),
+            ("xxx videos 18+", "adult_content"), ("guaranteed profit double money", "scam")] * 3
+    texts, labels = [t for t, _ in rows], [label for _, label in rows]
+    encoder = StaticEncoder(DEFAULT_MODEL_DIR)
+    head = fit_head(texts, labels, LABELS, encoder.encode(texts), HeadConfig(use_embedding=True, min_df=1))
+    write_head(head, tmp_path / "m", "tiny-e5", str(DEFAULT_MODEL_DIR))
+    model = TextModel(tmp_path / "m")
+    assert isinstance(model.encoder, StaticEncoder)
+    probe = ["family group", "పిల్లలు paid", "बच्चे", ""]
+    np.testing.assert_allclose(model.predict(probe), reference_probabilities(head, probe, encoder.encode(probe)),
+                               atol=1e-4)
