@@ -45,6 +45,7 @@ CLASS_LABELS = {
     "scam": "scam phrase",
     "money": "money indicator",
     "evasion": "evasion wording",
+    "media": "media-sharing word",
 }
 
 
