@@ -18,7 +18,7 @@ from pathlib import Path
 
 from scanner.signals.normalize import normalize
 from scanner.textmodel.corpus import read_corpus
-from scanner.textmodel.model import DEFAULT_MODEL_DIR, Encoder, TextModel
+from scanner.textmodel.model import DEFAULT_MODEL_DIR, TextModel, load_encoder
 
 
 def _rate(count: int, seconds: float) -> str:
@@ -53,7 +53,7 @@ def main() -> None:
     print(f"model {meta['version']} ({meta.get('variant', '?')}), files MB: {sizes}")
     if meta.get("uses_encoder"):
         for threads in (1, 2):
-            encoder = Encoder(args.model, threads=threads)
+            encoder = load_encoder(args.model, threads)
             encoder.encode(sample[:64])
             started = time.perf_counter()
             encoder.encode(sample)
@@ -76,6 +76,7 @@ def main() -> None:
     print(f"full text signal on {args.names:,} names ({distinct:,} distinct, {distinct / args.names:.0%}): "
           f"normalise {middle - started:.1f} s, model {done - middle:.1f} s, total {done - started:.1f} s = "
           f"{_rate(args.names, done - started)} effective")
+    lexicon_rate(names)
     print(f"flagged (any harm p >= 0.5): {float((probs[:, 1:] >= 0.5).any(axis=1).mean()):.2%} of the draw "
           "(the pool is the synthetic corpus, mostly harmful by design)")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
@@ -87,6 +88,24 @@ def main() -> None:
         print("robustness (recall):", {k: v["recall"] for k, v in chosen["robustness"].items()})
         print("public names flagged share:", chosen["public_flagged_share"])
     fused(args.model, corpus)
+
+
+def lexicon_rate(names: list[str]) -> None:
+    """The lexicon signal on the same draw, with its per-scan cache (names repeat): transliteration, skeletons
+    and fuzzy matching are part of its cost."""
+    from scanner.policy import default_policy
+    from scanner.schema import GroupSnapshot
+    from scanner.signals.lexicon import LexiconSignal
+
+    policy = default_policy()
+    signal = LexiconSignal(policy.signals.lexicon)
+    snapshots = [GroupSnapshot.model_validate({"schema": 1, "platform": "whatsapp", "group_id": f"g{i}",
+                                               "observed_at": "2026-09-01T10:00:00Z", "name": n})
+                 for i, n in enumerate(names)]
+    started = time.perf_counter()
+    signal.score(snapshots, None)  # type: ignore[arg-type]
+    seconds = time.perf_counter() - started
+    print(f"lexicon signal on {len(names):,} names: {seconds:.1f} s = {_rate(len(names), seconds)} effective")
 
 
 def fused(model_dir: Path, corpus) -> None:

@@ -22,7 +22,7 @@ TEXT_FIELDS: tuple[TextField, ...] = ("name", "description")
 TIER_ORDER: tuple[Tier, ...] = ("P0", "P1", "P2", "P3")
 INDICATOR_CLASSES = frozenset(
     {"csam", "minor", "sexual", "trade", "solicitation", "violence", "coordination", "target", "riot", "scam",
-     "money", "evasion"}
+     "money", "evasion", "media"}
 )
 
 
@@ -101,6 +101,9 @@ class TextModelPolicy(_Model):
     min_probability: float = Field(default=0.5, ge=0, le=1)
     fields: list[TextField] = Field(default_factory=lambda: list(TEXT_FIELDS))
     explain_top: int = Field(default=3, ge=0, le=10)
+    # Texts with words in a script other than Latin are also read romanised (anyascii), each category from its
+    # better reading.
+    romanised_view: bool = True
 
 
 class HashBankPolicy(_Model):

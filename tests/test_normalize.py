@@ -283,3 +283,19 @@ def test_normalize_is_idempotent_on_random_mixtures() -> None:
         raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         once = normalize(raw).text
         assert normalize(once).text == once, raw
+
+
+# --- what no library does -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tricked, plain", [("t33n p@id", "teen paid"), ("s c h o o l", "school"),
+                                            ("teeeeen", "teen"), ("💰 group", "paid group")])
+def test_steps_kept_because_the_confusables_library_leaves_these_tricks(tricked, plain):
+    """Homoglyphs and small capitals come from TR39 (``disarm``); leetspeak, spaced letters, repeated letters and
+    emoji used as indicator words are not confusables, and disarm's own cleaners leave them as they are (its
+    ``ml_normalize`` names emoji by CLDR, "money bag", not by what they stand for in a group name). So these
+    steps stay ours."""
+    import disarm
+
+    assert disarm.canonicalize(tricked) == tricked
+    assert normalize(tricked).text == plain

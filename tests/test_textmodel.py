@@ -145,6 +145,7 @@ def test_a_missing_model_directory_is_a_configuration_error(tmp_path):
 def test_scan_records_which_model_version_scored_each_group(tmp_path, shipped):
     from sqlmodel import Session, select
 
+    from scanner.signals.text_model import READING
     from scanner.store.db import open_database
     from scanner.store.models import Group, ScanRun
 
@@ -153,12 +154,14 @@ def test_scan_records_which_model_version_scored_each_group(tmp_path, shipped):
     db = str(tmp_path / "s.db")
     result = CliRunner().invoke(app, ["scan", str(data), "--db", db, "--json"])
     assert result.exit_code in (0, 10), result.output
-    assert json.loads(result.stdout)["models"]["text_model"] == shipped.version
+    # The signal's version is the head's plus how it reads texts (windows, romanised view).
+    version = f"{shipped.version}+{READING}"
+    assert json.loads(result.stdout)["models"]["text_model"] == version
     with Session(open_database(db)) as session:
         rows = {g.group_id: g for g in session.exec(select(Group)).all()}
         run = session.exec(select(ScanRun)).one()
-    assert rows["g1"].model_versions["text_model"] == shipped.version
-    assert run.models["text_model"] == shipped.version
+    assert rows["g1"].model_versions["text_model"] == version
+    assert run.models["text_model"] == version
     assert any(r["signal"] == "text_model" for r in rows["g1"].reasons)
     assert not any(r["signal"] == "text_model" for r in rows["g2"].reasons)
 

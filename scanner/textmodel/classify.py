@@ -16,10 +16,15 @@ from scanner.signals.text_model import TextModelSignal
 
 
 def classify_names(texts: Sequence[str], policy: Policy, lexicon: Lexicon | None = None,
-                   model: TextModelSignal | None = None) -> list[dict]:
+                   model: TextModelSignal | None = None, field: str = "name") -> list[dict]:
     """One dict per text: ``text, normalized, categories, flagged, reasons`` (the CLI contract) plus
     ``model`` (raw model probabilities, benign included, of the text the model read: exception phrases such as
-    "no minors" removed), ``lexicon`` and ``model_version``."""
+    "no minors" removed), ``lexicon`` and ``model_version``.
+
+    ``field`` says what the texts are: ``name`` (the default) or ``description``; a description is read whole,
+    as in a scan."""
+    if field not in ("name", "description"):
+        raise ValueError(f"field must be 'name' or 'description', not {field!r}")
     lexicon = lexicon or default_lexicon()
     if model is None and policy.signals.text_model.enabled:
         model = TextModelSignal(policy.signals.text_model, categories=list(policy.categories), lexicon=lexicon)
@@ -33,13 +38,14 @@ def classify_names(texts: Sequence[str], policy: Policy, lexicon: Lexicon | None
         reasons = []
         lex_scores: dict[str, float] = {}
         if policy.signals.lexicon.enabled:
-            lex_scores, lex_reasons, _, _ = score_text(text, "", lexicon, policy.signals.lexicon)
+            lex_scores, lex_reasons, _, _ = score_text(*((text, "") if field == "name" else ("", text)), lexicon,
+                                                          policy.signals.lexicon)
             reasons.extend(lex_reasons)
             for category, value in lex_scores.items():
                 parts.setdefault(category, []).append(value)
         raw: dict[str, float] = {}
         if model is not None and norm and read[norm]:
-            scores, _, model_reasons = model.classify({"name": norm})
+            scores, _, model_reasons = model.classify({field: norm})
             reasons.extend(model_reasons)
             for category, value in scores.items():
                 parts.setdefault(category, []).append(value)

@@ -2,8 +2,10 @@
 
 A model directory holds ``head.onnx`` (code-point n-gram TF-IDF + linear layer + softmax, see
 ``scanner.textmodel.graph``), ``meta.json`` (version, labels, figures), and, when the head reads sentence
-embeddings, ``encoder.onnx`` + ``tokenizer.json`` (MiniLM, int8). Heads retrained by ``groupscan train`` live in
-their own directory and point at the shared encoder through ``meta.json``'s ``encoder_dir``.
+embeddings, either the static table distilled from multilingual-e5-small (``static_e5.npz`` +
+``static_tokenizer.json``, ``scanner.textmodel.static``) or an ONNX encoder (``encoder.onnx`` +
+``tokenizer.json``). Heads retrained by ``groupscan train`` live in their own directory and point at the shared
+encoder through ``meta.json``'s ``encoder_dir``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 
 from scanner.resources import ResourceError, package_path
 from scanner.textmodel.ngrams import char_ids
+from scanner.textmodel.static import StaticEncoder, has_static_table
 
 
 def _shipped_model_dir() -> Path:
@@ -102,6 +105,14 @@ class Encoder:
         return out
 
 
+def load_encoder(directory: Path, threads: int | None = None) -> Encoder | StaticEncoder:
+    """The encoder a head reads: the static table distilled from multilingual-e5-small when the directory has
+    one (``models/text/static_e5.py``), else the ONNX sentence encoder."""
+    if has_static_table(directory):
+        return StaticEncoder(directory)
+    return Encoder(directory, threads)
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     version: str
@@ -132,10 +143,10 @@ class TextModel:
         self.head = _session(directory / "head.onnx", threads)
         inputs = {i.name for i in self.head.get_inputs()}
         uses_encoder = "embedding" in inputs
-        self.encoder: Encoder | None = None
+        self.encoder: Encoder | StaticEncoder | None = None
         if uses_encoder:
             encoder_dir = (directory / meta.get("encoder_dir", ".")).resolve()
-            self.encoder = Encoder(encoder_dir, threads)
+            self.encoder = load_encoder(encoder_dir, threads)
         labels = tuple(meta["labels"])
         width = int(self.head.get_outputs()[0].shape[-1])
         if width != len(labels):

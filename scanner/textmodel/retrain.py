@@ -24,7 +24,7 @@ from scanner.signals.normalize import normalize
 from scanner.store.models import TextLabel
 from scanner.textmodel.corpus import Example, read_corpus
 from scanner.textmodel.metrics import per_category
-from scanner.textmodel.model import DEFAULT_MODEL_DIR, Encoder, TextModel, read_meta
+from scanner.textmodel.model import DEFAULT_MODEL_DIR, TextModel, load_encoder, read_meta
 from scanner.textmodel.train import HeadConfig, fit_head, write_head
 
 
@@ -96,12 +96,13 @@ def retrain(engine: Engine, out_dir: Path | None = None, base_dir: Path = DEFAUL
     weights = np.array([1.0] * len(train) + [label_weight] * len(reviewed))
     allowed = {f.name for f in HeadConfig.__dataclass_fields__.values()}
     config = HeadConfig(**{k: v for k, v in meta.get("config", {}).items() if k in allowed})
-    encoder = Encoder(base_dir) if meta.get("uses_encoder") else None
+    encoder_dir = (base_dir / meta.get("encoder_dir", ".")).resolve()
+    encoder = load_encoder(encoder_dir) if meta.get("uses_encoder") else None
     embeddings = encoder.encode(texts) if encoder else None
     head = fit_head(texts, targets, labels, embeddings, config, groups=groups, sample_weight=weights)
     version = version or f"{meta['version']}+ft.{datetime.now(UTC).strftime('%Y%m%d%H%M%S')}"
     directory = out_dir or Path("models-trained") / version
-    write_head(head, directory, version, str(base_dir.resolve()) if encoder else None,
+    write_head(head, directory, version, str(encoder_dir) if encoder else None,
                {"base_version": meta["version"], "reviewed_labels": len(reviewed), "base_rows": len(train),
                 "label_weight": label_weight})
     model = TextModel(directory)
