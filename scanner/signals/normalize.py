@@ -38,9 +38,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanner.resources import package_path
-
 import disarm
+
+from scanner.resources import package_path
 
 __all__ = ["OBFUSCATIONS", "NormalizedText", "normalize", "tokens"]
 
