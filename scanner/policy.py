@@ -22,7 +22,7 @@ TEXT_FIELDS: tuple[TextField, ...] = ("name", "description")
 TIER_ORDER: tuple[Tier, ...] = ("P0", "P1", "P2", "P3")
 INDICATOR_CLASSES = frozenset(
     {"csam", "minor", "sexual", "trade", "solicitation", "violence", "coordination", "target", "riot", "scam",
-     "money", "evasion", "media"}
+     "money", "evasion", "media", "age_number"}
 )
 
 

@@ -46,6 +46,7 @@ CLASS_LABELS = {
     "money": "money indicator",
     "evasion": "evasion wording",
     "media": "media-sharing word",
+    "age_number": "age written as a number",
 }
 
 
