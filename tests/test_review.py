@@ -178,7 +178,10 @@ def test_escalation_needs_a_second_lead(scanned):
         decide(engine, LEAD, case_id, "escalate", policy, category="child_safety")
     decision_id = decide(engine, LEAD, case_id, "escalate", policy, category="child_safety",
                          note="admins also run the known ring")
-    assert queue(engine, MOD).rows[0]["status"] == "escalation_pending"
+    # A moderator cannot act on a case waiting for a lead: her default queue leaves it out, a filter shows it.
+    assert case_id not in [r["case_id"] for r in queue(engine, MOD).rows]
+    assert queue(engine, MOD, QueueFilter(status="escalation_pending")).rows[0]["case_id"] == case_id
+    assert queue(engine, LEAD2).rows[0]["status"] == "escalation_pending"
     assert [p["id"] for p in pending_escalations(engine, LEAD2)] == [decision_id]
     with pytest.raises(ReviewError, match="four eyes"):
         review_escalation(engine, LEAD, decision_id, approve=True)

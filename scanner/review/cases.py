@@ -185,10 +185,15 @@ def _claim_live(case: ReviewCase, now: datetime) -> bool:
 
 def queue(engine: Engine, user: User, filters: QueueFilter = QueueFilter(), page: int = 1, page_size: int = 25,
           now: datetime | None = None) -> QueuePage:
-    """One page of cases, most severe first, then the nearest deadline, then the riskiest."""
+    """One page of cases, most severe first, then the nearest deadline, then the riskiest. Without a status
+    filter, a user who cannot approve escalations does not see the cases waiting for a lead's approval: nobody
+    but a lead can act on them, and at the top of a moderator's queue they hid the cases she can work on (a
+    status filter still shows them)."""
     require(user, "view_queue")
     now = now or datetime.now(UTC)
-    statuses = (filters.status,) if filters.status else OPEN_STATUSES
+    statuses = (filters.status,) if filters.status else \
+        OPEN_STATUSES if user.can("approve_escalation") else tuple(s for s in OPEN_STATUSES
+                                                                   if s != "escalation_pending")
     conditions: list[ColumnElement[bool]] = [col(ReviewCase.active).is_(True), col(ReviewCase.status).in_(statuses)]
     if filters.category:
         conditions.append(col(ReviewCase.category) == filters.category)
