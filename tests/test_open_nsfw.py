@@ -99,7 +99,7 @@ with Session(engine) as session:
 print(len(rows), sorted({{r.model_id for r in rows}}), sorted({{g.features.get("icon_classifier") for g in groups}}))
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+                          env={**os.environ, "PYTHONPATH": pythonpath()}, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[0] == f"3 ['{MODEL_ID}'] ['{MODEL_ID}']"
 
@@ -149,6 +149,12 @@ def test_classify_icons_refuses_hostile_files_as_hash_icons_does(tmp_path) -> No
     assert "pixel limit" in refused["bomb.png"] and "byte limit" in refused["huge.png"]
 
 
+def pythonpath() -> str:
+    """This checkout first, then what the suite already put there (on PostgreSQL, tests/pgswitch: a started
+    process must open the test's database, not a SQLite file of its own)."""
+    return os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+
+
 def scan(data: Path, db: Path, policy_text: str, cache: Path | None = None):
     from scanner.pipeline import run_scan
     from scanner.store.db import open_database
@@ -175,7 +181,7 @@ def test_a_killed_backlog_run_resumes_and_classifies_nothing_twice(tmp_path) -> 
 
     command = [sys.executable, "-m", "scanner.cli", "icons", "classify", "--db", str(tmp_path / "t.db"),
                "--batch", "2", "--policy", str(tmp_path / "policy.yaml"), "--json"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": pythonpath()}
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 240
