@@ -19,6 +19,20 @@ from scanner.signals.pdq import IconError
 from scanner.store.db import open_database
 
 
+def _classifier(name: str):
+    """The policy's icon model, or None after printing why there is none (``cli._fail`` exits with 2)."""
+    from scanner import cli
+
+    try:
+        classifier = load_classifier(name, threads=min(2, available_cpus()))
+    except IconClassifierError as error:
+        cli._fail(str(error))
+        return None
+    if classifier is None:
+        cli._fail("the policy's icon classifier is 'upstream': no model runs here (pick open_nsfw or nudenet)")
+    return classifier
+
+
 def register(app: typer.Typer) -> None:
     from scanner import cli
 
@@ -42,13 +56,8 @@ def register(app: typer.Typer) -> None:
         else:
             cli._fail(f"{path}: no such file or folder")
             return
-        try:
-            classifier = load_classifier(policy.classifier, threads=min(2, available_cpus()))
-        except IconClassifierError as error:
-            cli._fail(str(error))
-            return
+        classifier = _classifier(policy.classifier)
         if classifier is None:
-            cli._fail("the policy's icon classifier is 'upstream': no model runs here (pick open_nsfw or nudenet)")
             return
         limits = HashLimits(policy.max_image_bytes, policy.max_image_pixels, None, 0.0)
         rows: list[dict] = []
@@ -100,13 +109,8 @@ def register(app: typer.Typer) -> None:
 
         policy = cli._policy(policy_file)
         engine = open_database(db)
-        try:
-            classifier = load_classifier(policy.signals.icon.classifier, threads=min(2, available_cpus()))
-        except IconClassifierError as error:
-            cli._fail(str(error))
-            return
+        classifier = _classifier(policy.signals.icon.classifier)
         if classifier is None:
-            cli._fail("the policy's icon classifier is 'upstream': no model runs here (pick open_nsfw or nudenet)")
             return
         workers = workers or available_cpus()
         bar = Progress("classifying icons", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
