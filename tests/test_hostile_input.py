@@ -370,16 +370,23 @@ def test_a_hashlist_with_a_byte_order_mark_is_read(tmp_path):
     assert load_banks(engine)[0].entries[0].pdq == H1
 
 
-def test_a_killed_run_keeps_the_counts_it_committed(tmp_path, monkeypatch):
+def open_run(tmp_path):
+    """A database holding one running scan, as ``run_scan`` opens it before ingesting; returns it and the scan id."""
     import scanner.pipeline as pipeline
 
-    monkeypatch.setattr(pipeline, "BATCH", 3)
     engine = open_database(str(tmp_path / "r.db"))
     with Session(engine) as session, session.begin():
         run = ScanRun(started_at=pipeline._now(), source="x")
         session.add(run)
         session.flush()
-        scan_id = int(run.id or 0)
+        return engine, int(run.id or 0)
+
+
+def test_a_killed_run_keeps_the_counts_it_committed(tmp_path, monkeypatch):
+    import scanner.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "BATCH", 3)
+    engine, scan_id = open_run(tmp_path)
 
     def records():
         for i in range(7):
@@ -397,14 +404,8 @@ def test_a_killed_run_keeps_the_counts_it_committed(tmp_path, monkeypatch):
 
 
 def test_a_record_the_database_refuses_costs_one_record(tmp_path):
-    import scanner.pipeline as pipeline
 
-    engine = open_database(str(tmp_path / "r.db"))
-    with Session(engine) as session, session.begin():
-        run = ScanRun(started_at=pipeline._now(), source="x")
-        session.add(run)
-        session.flush()
-        scan_id = int(run.id or 0)
+    engine, scan_id = open_run(tmp_path)
     good = [Located(parse_snapshot(snapshot(f"wa:{i}"), None), "x", i + 1) for i in range(3)]
     # Built without validation (as a buggy plugin might): a lone surrogate cannot be hashed or stored.
     broken = GroupSnapshot.model_construct(**{**good[0].snapshot.__dict__, "group_id": "wa:\udc80"})
