@@ -19,7 +19,12 @@ from scanner.graph.icons import near_duplicate_hash_pairs
 from scanner.graph.identity import assign_ids
 from scanner.graph.propagate import proximity
 from scanner.graph.successors import Succession, successions
-from scanner.graph.ties import TieIndex, network_support
+from scanner.graph.ties import (
+    CategorySupport,
+    TieIndex,
+    category_support,
+    network_support,
+)
 from scanner.groups import GroupState, link_owners
 from scanner.policy import TIER_ORDER, Policy
 from scanner.reasons import Reason
@@ -265,6 +270,15 @@ def assess(
     ties, group_support, harmful, seed_neighbours = (network.ties, network.support, network.harmful,
                                                      network.seed_neighbours)
     member = (own >= ties_policy.own_min) | (group_support >= ties_policy.member_min)
+    by_category: dict[str, CategorySupport] = {}
+    explicit = np.zeros(n)
+    explicit[rows] = [_explicit(features.get(group_ids[i], {})) for i in rows]
+    for category in policy.categories:
+        own_c = np.zeros(n)
+        own_c[rows] = [evidence[i].scores.get(category, 0.0) for i in rows]
+        rule = policy.fusion.category_context.get(category)
+        marked = explicit >= rule.explicit_min if rule is not None and "explicit_icon" in rule.markers else None
+        by_category[category] = category_support(projection, network, own_c, ties_policy, marked)
     timings["ties"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -320,12 +334,18 @@ def assess(
         return tie_index.of(i, lambda j: bool(counted(j) or harmful[j] or (seed[j] and seed_neighbours[i] >= 2)))
 
     clusters, groups = score_clusters(ids, found, group_ids, evidence, group_support, shapes, policy, own,
-                                      features, tie_lookup)
+                                      features, tie_lookup, by_category)
     timings["scoring"] = time.perf_counter() - started
     if scope is not None:
         families = {g: f for g, f in families.items() if g in scope.groups}
     return Assessment(groups, clusters, features, families, projection, timings, fresh, icon_pairs, scope,
                       pdq_by_group, variants)
+
+
+def _explicit(features: Mapping[str, object]) -> float:
+    """A group's explicit-icon score from its signal features (0 when it has none)."""
+    value = features.get("explicit")
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 class _ByIndex(Sequence[GroupState]):

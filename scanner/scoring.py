@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scanner.graph.ties import Tie
+from scanner.graph.ties import CategorySupport, Tie
 from scanner.policy import TIER_ORDER, Policy, Tier
 from scanner.reasons import Reason
 from scanner.signals.base import SignalResult
+from scanner.signals.icon import ICON_CATEGORY
 
 
 def noisy_or(values: Sequence[float]) -> float:
@@ -253,8 +254,8 @@ def _marker(features: Mapping[str, object], rule) -> tuple[float, str]:
 def category_context(scores: Mapping[str, float], features: Mapping[str, object], network: Mapping[str, float],
                      where: str, policy: Policy) -> tuple[dict[str, float], list[Reason]]:
     """``fusion.category_context``: a group whose network (``network[c]``, 0..1, from ``where``) carries category
-    c at review level and that itself carries one of the rule's markers gets c evidence ``weight * network *
-    marker``: a camouflaged ring with explicit icons linked to a child-safety chain is reviewed as child_safety.
+    c at review level and that itself carries one of the rule's markers gets c evidence ``weight * min(network,
+    marker)``: a camouflaged ring with explicit icons linked to a child-safety chain is reviewed as child_safety.
     Returns the new scores and the reasons added."""
     out = dict(scores)
     added: list[Reason] = []
@@ -265,13 +266,20 @@ def category_context(scores: Mapping[str, float], features: Mapping[str, object]
         marker, what = _marker(features, rule)
         if not marker:
             continue
-        weight = rule.weight * value * marker
+        # Fuzzy AND, as the lexicon's combinations: as strong as the weaker of the network and the marker.
+        weight = rule.weight * min(value, marker)
         out[c] = noisy_or([out.get(c, 0.0), weight])
         added.append(Reason(
             "graph", "category_context", f"{c} network={value:.2f} marker={marker:.2f}", c, weight,
             f"Its network ({where}) carries {c} evidence ({value:.2f}) and it carries {what} itself: reviewed "
             f"as {c} (policy lets network context move a category by up to {rule.weight:.2f})."))
     return out, added
+
+
+#: The share of a cluster's members carrying a category's evidence at or above which the cluster is that
+#: category's network through and through (``score_clusters``): set between the sample's bland-named scam ring,
+#: which needs every member inherited, and school communities where one or two of a dozen or thirty carry any.
+PREVALENT = 0.4
 
 
 def score_clusters(
@@ -285,13 +293,28 @@ def score_clusters(
     own: Sequence[float] | np.ndarray | None = None,
     features: Mapping[str, Mapping[str, object]] | None = None,
     ties: TieLookup | None = None,
+    by_category: Mapping[str, CategorySupport] | None = None,
 ) -> tuple[list[ClusterScore], list[GroupScore]]:
     """Cluster risks from member evidence, then each member's final risk with its cluster context.
 
     ``support``: per group, the noisy-OR of its ties into its own cluster or to seeds (``scanner.graph.ties``);
     ``own``: per group, its strongest direct (own-signal) risk, taken from ``evidence`` when not given;
     ``features``: signal features by group id (explicit icon, indicators) for category context;
-    ``ties(i, counted)``: group i's ties to the groups ``counted`` accepts, for per-tie reasons."""
+    ``ties(i, counted)``: group i's ties to the groups ``counted`` accepts, for per-tie reasons;
+    ``by_category``: per category, each group's ties to groups with evidence of that category of their own
+    (``scanner.graph.ties.category_support``). Given, a member inherits category c only through its ties to
+    c-evidence (a school community with one misread member does not inherit child_safety through its other
+    twenty-nine), and category context reads the strongest c-evidence it is tied to; not given, every counted
+    tie carries every category of the cluster (the rule before per-category ties)."""
+
+    def tied(c: str, i: int, context: bool = False) -> tuple[float, float]:
+        """Group i's support for category c and the strongest c-evidence it is tied to (0 when unknown);
+        ``context``: counting only ties to groups with c evidence of their own, not to marked ones."""
+        if by_category is None or c not in by_category:
+            return float(support[i]), 0.0
+        view = by_category[c]
+        return float(view.context[i] if context else view.support[i]), float(view.strongest[i])
+
     clusters: list[ClusterScore] = []
     groups: list[GroupScore | None] = [None] * len(group_ids)
     tie_policy = policy.graph.ties
@@ -311,6 +334,11 @@ def score_clusters(
         def own_risk(i: int) -> float:
             return float(own[i]) if own is not None else max(evidence[i].scores.values(), default=0.0)
 
+        # Per category, the share of members with evidence of it of their own: in a ring most members carry
+        # some (a bland-named member of a scam ring inherits through any tie), in a benign community that one
+        # member misread, few do (its other members need member-strength ties of their own to inherit).
+        prevalence = {c: sum(evidence[i].scores.get(c, 0.0) >= tie_policy.own_min for i in members) / len(members)
+                      for c in categories}
         members_proper = {i for i in members
                           if own_risk(i) >= tie_policy.own_min or float(support[i]) >= tie_policy.member_min}
         in_cluster = set(members)
@@ -342,25 +370,51 @@ def score_clusters(
                 own_tier = (TIER_ORDER.index(policy.categories[own_category].severity)
                             if own_category is not None and own_top >= policy.review_threshold else None)
                 for c, value in categories.items():
-                    weight = policy.fusion.cluster_context * value * float(support[i])
+                    tie_support, _ = tied(c, i)
+                    weight = policy.fusion.cluster_context * value * tie_support
                     if weight < 0.05:
                         continue
+                    if own_risk(i) < tie_policy.own_min and tie_support < tie_policy.member_min and \
+                            prevalence.get(c, 0.0) < PREVALENT:
+                        # No evidence of its own and fewer ties to c evidence than a member has: connected to the
+                        # c network, not part of it (one posted link of a group that turned abusive). All graph
+                        # evidence together (proximity included) lifts it to ``connected_max`` at most.
+                        room = 1.0 - (1.0 - tie_policy.connected_max) / max(1e-9, 1.0 - scores.get(c, 0.0))
+                        weight = min(weight, room)
+                        if weight < 0.05:
+                            continue
                     if own_tier is not None and c != own_category and \
                             TIER_ORDER.index(policy.categories[c].severity) < own_tier:
                         weight = min(weight, policy.review_threshold * 0.9)
                     moved = True
                     scores[c] = noisy_or([scores.get(c, 0.0), weight])
                     reasons.append(Reason(
-                        "cluster", "context", f"{cid} risk={value:.2f} support={float(support[i]):.2f}", c, weight,
-                        f"Its own ties into cluster {cid} ({len(members)} groups, {c} risk {value:.2f}) add up to "
-                        f"{float(support[i]):.2f}: inherits {weight:.2f}.",
+                        "cluster", "context", f"{cid} risk={value:.2f} support={tie_support:.2f}", c, weight,
+                        f"Its own ties to groups with {c} evidence in cluster {cid} ({len(members)} groups, {c} "
+                        f"risk {value:.2f}) add up to {tie_support:.2f}: inherits {weight:.2f}.",
                     ))
                 if moved and ties is not None:
                     counted_ties = ties(i, members_proper.__contains__)
                     reasons.extend(tie_reasons(counted_ties, group_ids, category or "structure"))
             if is_member and len(members) > 1 and flagged:
-                share = min(1.0, float(support[i]) / tie_policy.member_min)
-                network = {c: categories.get(c, 0.0) * share for c in policy.fusion.category_context}
+                # How much of the cluster's c evidence reaches this member. An explicit icon is evidence of its
+                # own, independent of the text: a member of a cluster that is a c case carries it whole (a
+                # camouflaged ring of study-notes names with explicit icons, linked to a chain, is one network;
+                # DESIGN.md: "explicit icon in a cluster with minor indicators"). Minor words are common in
+                # benign school communities, so with them only the member's own ties to c evidence carry it.
+                explicit = features.get(group_ids[i], {}).get("explicit")
+                # Only where the icon is what its own evidence reviews it for (adult_content, or nothing yet): a
+                # solicitation star that Leiden merged into one community with a chain keeps its own category.
+                own_category, own_top = top_category(own_evidence.scores, policy)
+                icon_is_its_case = own_top < policy.review_threshold or own_category == ICON_CATEGORY
+                network = {}
+                for c, rule in policy.fusion.category_context.items():
+                    tie_support, strongest = tied(c, i, context=True)
+                    share = min(1.0, tie_support / tie_policy.member_min)
+                    network[c] = max(categories.get(c, 0.0), strongest) * share
+                    if icon_is_its_case and "explicit_icon" in rule.markers and isinstance(explicit, int | float) \
+                            and explicit >= rule.explicit_min:
+                        network[c] = max(network[c], categories.get(c, 0.0))
                 scores, added = category_context(scores, features.get(group_ids[i], {}), network,
                                                  f"cluster {cid}", policy)
                 reasons.extend(added)

@@ -12,7 +12,13 @@ import pytest
 
 from scanner.graph.backend import FastBackend, NetworkxBackend
 from scanner.graph.build import project
-from scanner.graph.ties import support, support_reference, tie_strengths
+from scanner.graph.ties import (
+    NetworkSupport,
+    category_support,
+    support,
+    support_reference,
+    tie_strengths,
+)
 from scanner.groups import fold
 from scanner.pipeline import run_scan
 from scanner.policy import default_policy
@@ -233,3 +239,91 @@ def test_a_whole_cluster_decision_leaves_connected_groups_out(tmp_path):
     after = {g["group_id"]: g for g in group_dicts(engine)}
     assert all(not after[g]["flagged"] for g in connected if g.startswith("tg:popular"))
     engine.dispose()
+
+
+def _scan(tmp_path, records):
+    write_jsonl(tmp_path / "groups.jsonl", records)
+    engine = open_database(str(tmp_path / "scan.db"))
+    try:
+        run_scan(engine, tmp_path, default_policy())
+        return {g["group_id"]: g for g in group_dicts(engine)}
+    finally:
+        engine.dispose()
+
+
+def test_a_dense_community_does_not_inherit_one_members_evidence(tmp_path):
+    """A school's twelve groups post each other's links and share the school's admin; one of them carries
+    child-safety wording (misread or hijacked). Risk is carried by the groups with evidence: the other eleven
+    inherit nothing through ties to groups that have none (before per-category ties, all twelve were P0)."""
+    day = "2026-09-10T10:00:00Z"
+    records = []
+    for i in range(12):
+        posted = [{"url": tg(f"SCH{(i + k) % 12}")} for k in (1, 2, 3)]
+        name = {0: "class 8 school girls paid collection new link",
+                1: "kids annual day photos collection"}.get(i, f"St Marys school section {i}")
+        records.append(snapshot(f"wa:school{i}", name=name, observed_at=day, own_invite_links=[tg(f"SCH{i}")],
+                                admins=["wa:user:principal", f"wa:user:teacher{i}"], posted_invite_links=posted))
+    groups = _scan(tmp_path, records)
+    assert groups["wa:school0"]["flagged"] and groups["wa:school0"]["category"] == "child_safety"
+    # Groups 2-8 have no tie of their own to the two with evidence; group 9 posted one of their links (a tie,
+    # not membership); 10 and 11 posted both (two strong ties of their own: reviewed with them).
+    flagged = {g["group_id"] for g in groups.values() if g["flagged"]}
+    assert flagged <= {"wa:school0", "wa:school1", "wa:school10", "wa:school11"}, flagged
+
+
+def test_a_camouflaged_ring_in_a_cluster_of_its_own_is_child_safety(tmp_path):
+    """Six study-notes groups with explicit icons (upstream scores), two with minor and trade wording, posting
+    each other's links, one link to a child-safety chain: the ring is its own cluster, a child-safety case, and
+    each member, whose own evidence is only its icon, is reviewed as child_safety (fusion.category_context)."""
+    day = "2026-09-10T10:00:00Z"
+    records = []
+    for i in range(4):
+        posted = [{"url": tg(f"CH{i + 1}")}] if i < 3 else []
+        records.append(snapshot(f"tg:chain{i}", platform="telegram", name=f"teen xxx club {i} backup new link",
+                                observed_at=day, own_invite_links=[tg(f"CH{i}")], posted_invite_links=posted,
+                                admins=["tg:user:chainadmin"]))
+    descriptions = ["class 6 batch, fees by payment, private group", "class 9 batch, payment first, no forwards"]
+    for i in range(6):
+        posted = [{"url": tg(f"ST{(i + k) % 6}")} for k in (1, 2)]
+        if i == 0:
+            posted.append({"url": tg("CH0")})
+        records.append(snapshot(f"tg:study{i}", platform="telegram", name=f"Science notes {i}", observed_at=day,
+                                description=descriptions[i] if i < 2 else "Notes and worksheets shared daily.",
+                                own_invite_links=[tg(f"ST{i}")], posted_invite_links=posted,
+                                admins=[f"tg:user:notes{i % 2}"], icon_signals={"classifier": {"explicit": 0.92}}))
+    groups = _scan(tmp_path, records)
+    for i in range(6):
+        group = groups[f"tg:study{i}"]
+        assert group["flagged"] and group["category"] == "child_safety", group
+    # Study group 4's own evidence is its icon: child_safety came from the ring, and its reasons say so.
+    assert any(r["signal"] in ("cluster", "graph") and r["category"] == "child_safety" and r["weight"] > 0
+               for r in groups["tg:study4"]["reasons"])
+
+
+def test_category_support_agrees_with_its_slow_twin():
+    states, _ = planted_world()
+    policy = default_policy().graph
+    projection, _ = project(states, {}, policy)
+    rng = np.random.default_rng(5)
+    n = len(projection.groups)
+    harmful = rng.random(n) < 0.5
+    own = np.where(rng.random(n) < 0.5, rng.random(n), 0.0)
+    marked = rng.random(n) < 0.2
+    successions = [(0, 5), (7, 2)]
+    ties = tie_strengths(projection, policy.edge_weights, policy.ties, successions)
+    network = NetworkSupport(ties, np.zeros(n), np.zeros(n, dtype=bool), np.zeros(n), harmful[projection.dst],
+                             harmful[projection.src], harmful[ties.extra[1]])
+    fast = category_support(projection, network, own, policy.ties, marked)
+    for has, value in ((own >= policy.ties.own_min, fast.context),
+                       ((own >= policy.ties.own_min) | marked, fast.support)):
+        counts = {(int(a), int(b)) for a, b in zip(projection.src, projection.dst, strict=True)
+                  if harmful[b] and has[b]}
+        counts |= {(int(b), int(a)) for a, b in zip(projection.src, projection.dst, strict=True)
+                   if harmful[a] and has[a]}
+        counts |= {(after, before) for before, after in successions if harmful[before] and has[before]}
+        slow = support_reference(projection, policy.edge_weights, policy.ties, counts, successions)
+        assert np.allclose(value, slow, atol=1e-12)
+        if value is fast.context:
+            strongest = [max((float(own[j]) for i2, j in counts if i2 == i), default=0.0) for i in range(n)]
+            assert np.allclose(fast.strongest, strongest)
+    assert (fast.support >= fast.context).all() and (fast.support > fast.context).any()

@@ -193,6 +193,61 @@ class NetworkSupport:
     support: np.ndarray  # per group, its ties into its harmful network (noisy-OR, inbound capped)
     harmful: np.ndarray  # per group: a seed that is part of a network (two seeds' worth together)
     seed_neighbours: np.ndarray  # per group: the seeds' worth it is tied to directly
+    # Which ties count (into the harmful network): per edge for its src / its dst, per respawn for the successor.
+    counts_src: np.ndarray
+    counts_dst: np.ndarray
+    counts_extra: np.ndarray
+
+
+@dataclass(frozen=True)
+class CategorySupport:
+    """One category's view of a group's ties: ``support``, the noisy-OR of its counted ties to groups that carry
+    evidence of the category themselves (``own_min``), and ``strongest``, the strongest such evidence among them."""
+
+    support: np.ndarray
+    strongest: np.ndarray
+    # ``support`` counting only groups with evidence of the category of their own, not ``marked`` ones: what
+    # category context reads, so that a marker (an explicit icon) is never read through another marker.
+    context: np.ndarray
+
+
+def category_support(projection: Projection, network: NetworkSupport, own: np.ndarray,
+                     policy: TiePolicy, marked: np.ndarray | None = None) -> CategorySupport:
+    """Ties into the harmful network that lead to groups with evidence of one category of their own (``own``:
+    per group, its direct evidence of the category).
+
+    Why per category: a network's risk is carried by the groups with evidence, not by every group it happens to
+    contain. A school's thirty cross-linked groups, one of which has a description the text model misreads, are
+    not thirty child-safety groups; a scam ring that Leiden put in one community with a solicitation star
+    inherits scam from the scam groups it is tied to, not child_safety from a chain two hops away; a fraud-alert
+    group that posts scam links to warn people is tied to scam groups, not to the chain beside them. Inheritance
+    of category c follows ties to c-evidence only (measured on a blind world: thirty school groups flagged P0
+    child_safety through one misread member before).
+
+    ``marked``: groups that count as carrying the category although their own score of it is low, because they
+    carry a marker that network context reads as it (``fusion.category_context``: an explicit icon in a
+    child-safety network). Their ``own`` value still goes into ``strongest``, so a marker never lends strength."""
+    src, dst = projection.src, projection.dst
+    after, before = network.ties.extra[0], network.ties.extra[1]
+
+    def through(has: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        counts_src = network.counts_src & has[dst]
+        counts_dst = network.counts_dst & has[src]
+        counts_extra = network.counts_extra & has[before] if len(before) else network.counts_extra
+        return counts_src, counts_dst, counts_extra
+
+    own_has = own >= policy.own_min
+    counts_src, counts_dst, counts_extra = through(own_has)
+    context = support(projection, network.ties, counts_src, counts_dst, counts_extra, policy)
+    strongest = np.zeros(len(projection.groups))
+    np.maximum.at(strongest, src[counts_src], own[dst[counts_src]])
+    np.maximum.at(strongest, dst[counts_dst], own[src[counts_dst]])
+    if len(before):
+        np.maximum.at(strongest, after[counts_extra], own[before[counts_extra]])
+    if marked is None or not marked.any():
+        return CategorySupport(context, strongest, context)
+    value = support(projection, network.ties, *through(own_has | marked), policy)
+    return CategorySupport(value, strongest, context)
 
 
 def network_support(projection: Projection, membership: np.ndarray, communities: int, worth: np.ndarray,
@@ -225,4 +280,5 @@ def network_support(projection: Projection, membership: np.ndarray, communities:
     after, before = ties.extra[0], ties.extra[1]
     counts_extra = ((membership[after] == membership[before]) & harmful_community[after]) | seed[before]
     value = support(projection, ties, counts_src, counts_dst, counts_extra, policy)
-    return NetworkSupport(ties, value, seed & (harmful_community | (seed_neighbours >= 2)), seed_neighbours)
+    return NetworkSupport(ties, value, seed & (harmful_community | (seed_neighbours >= 2)), seed_neighbours,
+                          counts_src, counts_dst, counts_extra)

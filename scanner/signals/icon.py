@@ -34,6 +34,9 @@ from scanner.signals.icon_pool import (
 )
 from scanner.signals.pdq import IconError, IconHash
 
+#: The category an explicit icon alone is evidence for (a verdict of the icon, no text needed).
+ICON_CATEGORY = "adult_content"
+
 
 def _icon_paths(snapshots: Sequence[GroupSnapshot], context: ScanContext) -> Iterator[Path]:
     """The icon file of each snapshot that names one, in order."""
@@ -247,10 +250,10 @@ class IconSignal:
             features["explicit"] = explicit
             weight = weight_of if feature == "classifier" else explicit * weight_of
             if weight > 0:
-                scores["adult_content"] = weight
+                scores[ICON_CATEGORY] = weight
                 reasons.append(
                     Reason("icon", feature, f"{self.policy.explicit_label}={explicit:.2f}",
-                           "adult_content", weight,
+                           ICON_CATEGORY, weight,
                            f"{who} scored the icon {explicit:.2f} explicit.")
                 )
         return SignalResult(snap.group_id, self.name, scores, tuple(reasons), frozenset(), features)
