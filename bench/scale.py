@@ -15,7 +15,8 @@ policy (``scanner.policy.default_policy()``):
   (the icon signal's hashing, without the moderator thumbnails), graph build (``scanner.graph.build.project``,
   with the faiss near-duplicate icon search also timed on its own).
 - GRAPH STAGE: the whole graph stage of ``assess`` with the fast backend (projection, Leiden, each group's ties
-  into its harmful network (``scanner.graph.ties.network_support``), PageRank per category on the directed
+  into its harmful network (``scanner.graph.ties.network_support``) and, per category, to groups with evidence
+  of it (``category_support``), PageRank per category on the directed
   walk), cold (with the near-duplicate icon search) and with the icon pairs known (as in an incremental scan,
   ``scanner.graph.icons``); with ``--tile`` also at the tiled size, which is the issue's 1M target.
 - per backend, from the ``Projection``: backend graph (scipy CSR or ``networkx.Graph``), components,
@@ -67,7 +68,7 @@ from scanner.graph.backend import FastBackend, GraphBackend, NetworkxBackend
 from scanner.graph.build import Projection, project
 from scanner.graph.icons import near_duplicate_hash_pairs
 from scanner.graph.propagate import proximity
-from scanner.graph.ties import network_support
+from scanner.graph.ties import category_support, network_support
 from scanner.groups import GroupState, fold
 from scanner.policy import Policy, default_policy
 from scanner.schema import GroupSnapshot, Located
@@ -453,6 +454,9 @@ def graph_stage(states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str
         worth = (np.max(np.stack(list(seeds.values())), axis=0) >= policy.graph.propagation.seed_min_risk)
         network = network_support(projection, membership, len(found), worth.astype(np.int64), (),
                                   policy.graph.edge_weights, policy.graph.ties)
+        # Per category, the ties to groups with evidence of it (scanner.graph.ties.category_support), as assess.
+        for values in seeds.values():
+            category_support(projection, network, values, policy.graph.ties, values >= SEED_RISK)
         supported = f", {int((network.support >= policy.graph.ties.member_min).sum()):,} groups with member support"
     ranked = rank_all(projection, seeds, policy, FastBackend()) if seeds is not None else "no seeds"
     return f"{projection.edges:,} edges, {len(pairs):,} icon pairs, {len(found):,} communities{supported}; {ranked}"
