@@ -148,6 +148,14 @@ def test_every_context_reason_names_its_ties(scanned):
             assert ties and all(t["kind"] and t["direction"] and t["group_id"] in groups for t in ties), gid
 
 
+def _counted(projection, successions, harmful) -> set[tuple[int, int]]:
+    """The ordered pairs (i, j) of ties that count for i, j being in the harmful set, as the slow twin reads them:
+    both ends of every edge, and each respawn for its successor."""
+    counts = {(int(a), int(b)) for a, b in zip(projection.src, projection.dst, strict=True) if harmful[b]}
+    counts |= {(int(b), int(a)) for a, b in zip(projection.src, projection.dst, strict=True) if harmful[a]}
+    return counts | {(after, before) for before, after in successions if harmful[before]}
+
+
 def test_support_agrees_with_its_slow_twin():
     states, ring = planted_world()
     policy = default_policy().graph
@@ -159,9 +167,7 @@ def test_support_agrees_with_its_slow_twin():
     ties = tie_strengths(projection, policy.edge_weights, policy.ties, successions)
     fast = support(projection, ties, harmful[projection.dst], harmful[projection.src],
                    harmful[ties.extra[1]], policy.ties)
-    counts = {(int(a), int(b)) for a, b in zip(projection.src, projection.dst, strict=True) if harmful[b]}
-    counts |= {(int(b), int(a)) for a, b in zip(projection.src, projection.dst, strict=True) if harmful[a]}
-    counts |= {(after, before) for before, after in successions if harmful[before]}
+    counts = _counted(projection, successions, harmful)
     slow = support_reference(projection, policy.edge_weights, policy.ties, counts, successions)
     assert np.allclose(fast, slow, atol=1e-12)
     assert fast.max() > 0.7 and (fast == 0).any()
@@ -316,11 +322,7 @@ def test_category_support_agrees_with_its_slow_twin():
     fast = category_support(projection, network, own, policy.ties, marked)
     for has, value in ((own >= policy.ties.own_min, fast.context),
                        ((own >= policy.ties.own_min) | marked, fast.support)):
-        counts = {(int(a), int(b)) for a, b in zip(projection.src, projection.dst, strict=True)
-                  if harmful[b] and has[b]}
-        counts |= {(int(b), int(a)) for a, b in zip(projection.src, projection.dst, strict=True)
-                   if harmful[a] and has[a]}
-        counts |= {(after, before) for before, after in successions if harmful[before] and has[before]}
+        counts = _counted(projection, successions, harmful & has)
         slow = support_reference(projection, policy.edge_weights, policy.ties, counts, successions)
         assert np.allclose(value, slow, atol=1e-12)
         if value is fast.context:
