@@ -111,3 +111,16 @@ def test_anchor_prefilter_finds_exactly_what_the_plain_scan_finds():
     for text in texts:
         normal = normalize(text).text
         assert find_hits(lexicon, normal, "name") == find_hits(plain, normal, "name")
+
+
+@pytest.mark.parametrize("description", [
+    "18+ only. No kids allowed, minors will be removed.",
+    "Hot clips daily, under 18 leave the group",
+    "Adults only: kids get banned on sight",
+])
+def test_adult_house_rules_that_remove_minors_are_not_minor_evidence(description):
+    """An adult group's rules that remove minors are a negation, not a minor indicator: with "hot" beside them
+    they were child_safety at review level (0.68) before the exception."""
+    scores, _, _, features = score("Hot videos 18+", description)
+    assert scores.get("child_safety", 0.0) < default_policy().review_threshold
+    assert "minor" not in features["indicators"]
