@@ -4,14 +4,14 @@
     .venv/bin/python -m bench.scale --groups 100000 --workdir /tmp/scale-data      # keep and reuse the data
     .venv/bin/python -m bench.scale --groups 1000000 --data /tmp/scale-data/groups-100000-seed-11 --tile
 
-Not a test: it prints figures for the scale issue. Stages, with the calls ``scanner.assess`` makes and the default
-policy (``scanner.policy.default_policy()``):
+Not a test: it prints figures for the scale issue. Stages, with the calls ``scanner.engine.assess`` makes and the
+default policy (``scanner.policy.default_policy()``):
 
 - generate: ``python -m sample_groups.generate --seed S --groups N --out DIR --quiet`` in a subprocess. The
   generator has no option to skip icons (drawing them and saving them as optimised PNG is most of its time). If
   a projection from a 2,000-group probe says N will take longer than ``--generate-budget``, the largest round
   size that fits is generated instead, and said so. ``--workdir`` keeps generated folders and reuses them.
-- read+validate (``scanner.sources.resolve`` then ``source.read``), fold (``scanner.groups.fold``), icon PDQ
+- read+validate (``scanner.sources.resolve`` then ``source.read``), fold (``scanner.graph.groups.fold``), icon PDQ
   (the icon signal's hashing, without the moderator thumbnails), graph build (``scanner.graph.build.project``,
   with the faiss near-duplicate icon search also timed on its own).
 - GRAPH STAGE: the whole graph stage of ``assess`` with the fast backend (projection, Leiden, each group's ties
@@ -30,7 +30,7 @@ policy (``scanner.policy.default_policy()``):
   XOR-ed with a per-copy mask, which keeps distances inside a copy). The projection of the copies is the base
   projection repeated block-diagonally; the GRAPH STAGE is timed on the copied groups in a child (with the
   icon pairs known: each copy's pairs are the base pairs under its mask).
-- full scan (``--full-scan-groups``, default 20000, 0 skips): ``scanner.pipeline.run_scan`` into a temporary
+- full scan (``--full-scan-groups``, default 20000, 0 skips): ``scanner.engine.pipeline.run_scan`` into a temporary
   SQLite database, in a subprocess, with the scan's own stage timings.
 
 Output: one line per stage as it finishes, then a table (seconds, groups/s, peak RSS, RSS added by the stage)
@@ -65,14 +65,14 @@ import numpy as np
 
 from scanner.graph.backend import FastBackend, GraphBackend, NetworkxBackend
 from scanner.graph.build import Projection, project
+from scanner.graph.groups import GroupState, fold
 from scanner.graph.icons import near_duplicate_hash_pairs
 from scanner.graph.propagate import proximity
 from scanner.graph.ties import network_support
-from scanner.groups import GroupState, fold
+from scanner.images.hashbank import near_duplicate_pairs
+from scanner.images.pdq import IconError, IconHash, hash_icon_file
 from scanner.policy import Policy, default_policy
 from scanner.schema import GroupSnapshot, Located
-from scanner.signals.hashbank import near_duplicate_pairs
-from scanner.signals.pdq import IconError, IconHash, hash_icon_file
 from scanner.sources import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -462,12 +462,12 @@ def graph_stage(states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str
 def timed_scan(location: Path, db: str, cache_dir: Path | None = None) -> dict:
     """``run_scan`` of ``location`` into the SQLite file ``db`` with the default policy, the bundled lexicon
     and the data's hash lists, as ``groupscan scan`` would; returns seconds and the scan's own figures."""
-    from scanner.pipeline import run_scan
-    from scanner.runner import LocalRunner
-    from scanner.signals.hashbank import read_bank
-    from scanner.signals.icon_pool import available_cpus
-    from scanner.signals.lexicon import load_lexicon
+    from scanner.engine.pipeline import run_scan
+    from scanner.engine.runner import LocalRunner
+    from scanner.images.hashbank import read_bank
+    from scanner.images.icon_pool import available_cpus
     from scanner.store.db import open_database
+    from scanner.text.lexicon import load_lexicon
 
     data = location if location.is_dir() else location.parent
     policy = default_policy()

@@ -20,9 +20,9 @@ What the output holds (``OUT``):
   group_id, and tiling them would multiply the rejected lines by K.)
 - Copy k >= 1 of a valid record is disjoint from the other copies: ``group_id`` and each admin id get
   ``bench.scale.copy_id(value, k)`` (the suffix ``~copy{k}``, accepted by ``GroupSnapshot``). Invite links are
-  suffixed differently, see below. Posted links (and links written in the description, which ``scanner.groups.fold``
-  also reads as posted links) get the same per-copy form as the own links, so each copy's invite graph is the base
-  graph on that copy's groups.
+  suffixed differently, see below. Posted links (and links written in the description, which
+  ``scanner.graph.groups.fold`` also reads as posted links) get the same per-copy form as the own links, so each
+  copy's invite graph is the base graph on that copy's groups.
 - Icons: copies ``0 .. icon_copies-1`` keep their icon; later copies get ``"icon": null, "icon_signals": null``.
   Copy 0 uses the original files, hard-linked into ``OUT/icons`` (copied if hard links fail). Copy k in
   ``1 .. icon_copies-1`` uses new files ``icons/c{k}-{name}.png``: the original with its luminance inverted (RGB,
@@ -38,7 +38,7 @@ What the output holds (``OUT``):
   made for another benchmark) are not copied.
 
 Invite links: ``copy_id`` on the URL (``https://t.me/+Code~copy1``) passes ``GroupSnapshot`` validation (a URL is
-any non-empty string), but ``scanner.signals.links.canonicalize`` refuses it (invite codes are ``[A-Za-z0-9_-]``
+any non-empty string), but ``scanner.graph.links.canonicalize`` refuses it (invite codes are ``[A-Za-z0-9_-]``
 for Telegram, alphanumeric for WhatsApp, ...), so the link would silently leave the invite graph; and on a URL with
 a query string (``...?utm_source=x~copy1``) the suffix lands in the query and the link stays copy 0's. So the
 suffix goes on the invite code itself, in a form the canonicaliser keeps:
@@ -78,9 +78,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bench.scale import copy_id
+from scanner.graph import links as links_module
+from scanner.graph.links import InviteLink, canonicalize, extract_links, undefang
 from scanner.schema import parse_snapshot
-from scanner.signals import links as links_module
-from scanner.signals.links import InviteLink, canonicalize, extract_links, undefang
 
 GROUPS = "groups.jsonl"
 WRITTEN = ("groups.jsonl", "labels.csv", "icon_truth.csv", "icons", "hashlists")

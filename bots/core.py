@@ -1,7 +1,7 @@
 """The platform-neutral half of every bot.
 
 Adapters turn platform events into ``GroupSnapshot``s and hand them to ``BotCore.rescore``, which stores and
-scores them through ``scanner.pipeline.scan_records``: the very path of ``groupscan scan``, so a group scores the
+scores them through ``scanner.engine.pipeline.scan_records``: the very path of ``groupscan scan``, so a group scores the
 same whether a bot or a batch scan saw it. After a rescore, ``alerts`` says which cases to announce: each case
 once per change of state (opened, reopened, severity changed), at most ``max_alerts`` at a time with a summary of
 the rest, remembered in the database so a restart never repeats one. Policy rules to publish, the sync position
@@ -26,18 +26,18 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from scanner.auth.users import User
+from scanner.engine.pipeline import ScanSummary, scan_records
+from scanner.engine.scanlock import DatabaseLock
 from scanner.escalation.policylist import EVENT_TYPE, build_rules
-from scanner.pipeline import ScanSummary, scan_records
+from scanner.images.hashbank import HashBank
 from scanner.policy import Policy
-from scanner.review import audit
 from scanner.review.cases import OPEN_STATUSES, CaseNotFound, QueueFilter, case_detail, queue
-from scanner.review.tx import write
-from scanner.scanlock import DatabaseLock
 from scanner.schema import GroupSnapshot, Located
-from scanner.signals.hashbank import HashBank
+from scanner.store import audit
 from scanner.store.models import BotAlert, BotState
 from scanner.store.queries import counts
-from scanner.users import User
+from scanner.store.tx import write
 
 log = logging.getLogger("groupscan.bot")
 
@@ -91,7 +91,7 @@ class BotCore:
         self.banks = list(banks)
         self.max_alerts = max_alerts
         self.lock_wait = lock_wait
-        # The incremental-scan cache (scanner.scancache): a bot rescores often, a few rooms at a time.
+        # The incremental-scan cache (scanner.engine.scancache): a bot rescores often, a few rooms at a time.
         self.cache_dir = cache_dir
         self.reader = User(f"bot:{channel}"[:64], "auditor")  # read-only role for queue and case reads
         data_root.mkdir(parents=True, exist_ok=True)

@@ -91,7 +91,7 @@ class IconPolicy(_Model):
 
 
 class TextModelPolicy(_Model):
-    """The trained text classifier (``scanner/signals/text_model.py``)."""
+    """The trained text classifier (``scanner/text/text_model.py``)."""
 
     enabled: bool = True
     # Model directory (head.onnx + meta.json); empty means the model that ships in models/text.

@@ -162,7 +162,7 @@ def with_icons(data) -> list:
 @pytest.fixture
 def scanned(tmp_path):
     """A real scan of the planted-ring world with one icon: (engine, data folder, default policy)."""
-    from scanner.pipeline import run_scan
+    from scanner.engine.pipeline import run_scan
     from scanner.policy import default_policy
     from scanner.store.db import open_database
 

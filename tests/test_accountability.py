@@ -11,17 +11,17 @@ import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from scanner.auth.users import PermissionDenied, User, add_user
 from scanner.cli import app
+from scanner.engine.pipeline import run_scan
 from scanner.escalation.policylist import BAN, HASHES_KEY, TAKEDOWN, entity_hash, matrix_entities, policy_rules
 from scanner.escalation.retention import purge
 from scanner.escalation.transparency import MonthError, compute, write_report
-from scanner.pipeline import run_scan
 from scanner.policy import default_policy
-from scanner.review import audit
 from scanner.review.decisions import claim, decide
+from scanner.store import audit
 from scanner.store.db import open_database
 from scanner.store.models import Snapshot
-from scanner.users import PermissionDenied, User, add_user
 from tests.conftest import snapshot, with_icons, write_jsonl
 from tests.test_evidence import escalated
 from tests.test_review import LEAD, MOD, ring_case

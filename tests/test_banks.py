@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scanner.banks import import_bank, list_banks, load_banks, set_enabled
 from scanner.cli import app
-from scanner.signals.hashbank import HashBankError, match_banks, write_bank
-from scanner.signals.pdq import hash_icon_file
+from scanner.images.banks import import_bank, list_banks, load_banks, set_enabled
+from scanner.images.hashbank import HashBankError, match_banks, write_bank
+from scanner.images.pdq import hash_icon_file
 from scanner.store.db import open_database
 from tests.conftest import snapshot, write_jsonl
 

@@ -10,13 +10,13 @@ import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from scanner.pipeline import run_scan
+from scanner.auth.users import User, add_user
+from scanner.engine.pipeline import run_scan
 from scanner.policy import default_policy
-from scanner.review import audit
 from scanner.review.cases import queue
+from scanner.store import audit
 from scanner.store.db import open_database
 from scanner.store.models import ReviewCase, ReviewDecision, UserPreference
-from scanner.users import User, add_user
 from tests.conftest import copy_database, with_icons, write_jsonl
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -420,7 +420,7 @@ def test_a_user_who_chose_hindi_gets_the_pages_in_hindi(db):
 
 
 def test_an_admin_disables_changes_roles_and_resets_passwords_audited(db):
-    from scanner.users import UserError, finish_password_reset, sign_in
+    from scanner.auth.users import UserError, finish_password_reset, sign_in
 
     admin = signed_in("adm")
     admin.switch_page("views/settings.py").run()
@@ -449,7 +449,7 @@ def test_an_admin_disables_changes_roles_and_resets_passwords_audited(db):
 
 
 def test_a_disabled_user_is_signed_out_at_the_next_page_load(db):
-    from scanner.users import set_disabled
+    from scanner.auth.users import set_disabled
 
     at = signed_in("mia")
     set_disabled(db, User("adm", "admin"), "mia", True)

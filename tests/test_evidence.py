@@ -9,13 +9,13 @@ import subprocess
 import networkx as nx
 import pytest
 
+from scanner.auth.users import PermissionDenied
 from scanner.escalation.bundle import BundleError, export, export_zip, render
 from scanner.escalation.evidence import SCHEMA_ID, EvidenceReport
 from scanner.escalation.reports import ReportInvalid, validate_xml
 from scanner.policy import load_policy
-from scanner.review import audit
 from scanner.review.decisions import claim, decide, review_escalation
-from scanner.users import PermissionDenied
+from scanner.store import audit
 from tests.test_review import LEAD, LEAD2, MOD, RING, ring_case
 
 

@@ -10,9 +10,9 @@ import pytest
 
 from scanner.graph.build import project, typed_graph
 from scanner.graph.cluster import communities
+from scanner.graph.groups import fold
 from scanner.graph.identity import assign_ids, fresh_id
 from scanner.graph.propagate import personalized_pagerank, proximity
-from scanner.groups import fold
 from scanner.policy import default_policy
 from scanner.schema import GroupSnapshot
 from tests.conftest import snapshot

@@ -19,14 +19,14 @@ from PIL import Image
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from scanner.banks import import_bank, list_banks, load_banks
 from scanner.cli import app
-from scanner.display import escape
-from scanner.pipeline import ScanSummary, ingest, run_scan
+from scanner.cli.display import escape
+from scanner.engine.pipeline import ScanSummary, ingest, run_scan
+from scanner.images.banks import import_bank, list_banks, load_banks
+from scanner.images.hashbank import HashBankError
+from scanner.images.pdq import IconError, hash_icon_bytes, hash_icon_file, load_rgb
 from scanner.policy import default_policy
 from scanner.schema import GroupSnapshot, Located, Rejected, parse_snapshot
-from scanner.signals.hashbank import HashBankError
-from scanner.signals.pdq import IconError, hash_icon_bytes, hash_icon_file, load_rgb
 from scanner.sources.csv_source import CsvSource
 from scanner.sources.jsonl import JsonLinesSource
 from scanner.store.db import open_database
@@ -372,7 +372,7 @@ def test_a_hashlist_with_a_byte_order_mark_is_read(tmp_path):
 
 def open_run(tmp_path):
     """A database holding one running scan, as ``run_scan`` opens it before ingesting; returns it and the scan id."""
-    import scanner.pipeline as pipeline
+    import scanner.engine.pipeline as pipeline
 
     engine = open_database(str(tmp_path / "r.db"))
     with Session(engine) as session, session.begin():
@@ -383,7 +383,7 @@ def open_run(tmp_path):
 
 
 def test_a_killed_run_keeps_the_counts_it_committed(tmp_path, monkeypatch):
-    import scanner.pipeline as pipeline
+    import scanner.engine.pipeline as pipeline
 
     monkeypatch.setattr(pipeline, "BATCH", 3)
     engine, scan_id = open_run(tmp_path)

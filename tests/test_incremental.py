@@ -11,12 +11,12 @@ from PIL import Image
 from sqlalchemy import select
 from sqlmodel import Session
 
-from scanner import scancache
+from scanner.engine import scancache
+from scanner.engine.pipeline import run_scan
+from scanner.engine.runner import LocalRunner
 from scanner.graph.icons import near_duplicate_hash_pairs
-from scanner.pipeline import run_scan
+from scanner.images.hashbank import near_duplicate_pairs
 from scanner.policy import default_policy
-from scanner.runner import LocalRunner
-from scanner.signals.hashbank import near_duplicate_pairs
 from scanner.store.db import open_database
 from scanner.store.models import Cluster, ClusterMember, Group, Snapshot
 from tests.conftest import delete_database, snapshot, write_jsonl

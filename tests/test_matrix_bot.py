@@ -21,13 +21,13 @@ from sqlmodel import Session, select
 
 from bots.core import BotCore
 from bots.matrix import MatrixBot, MatrixBotConfig
+from scanner.auth.users import User
+from scanner.engine.pipeline import run_scan
 from scanner.escalation.policylist import state_key
-from scanner.pipeline import run_scan
 from scanner.policy import default_policy
 from scanner.review.decisions import claim, decide
 from scanner.store.db import open_database
 from scanner.store.models import Group, Snapshot
-from scanner.users import User
 from tests.conftest import missing_server
 from tests.matrix_server import SYNAPSE_PYTHON, MatrixUser, SynapseServer, synapse_available
 

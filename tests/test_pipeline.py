@@ -11,7 +11,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from scanner.cli import app
-from scanner.pipeline import run_scan, scan_records
+from scanner.engine.pipeline import run_scan, scan_records
 from scanner.policy import default_policy
 from scanner.store.db import open_database
 from scanner.store.models import Cluster, Group, RejectedRecord, ScanRun, Snapshot
@@ -119,7 +119,7 @@ def test_growth_keeps_the_cluster_id(world, tmp_path):
 
 def test_crash_after_ingest_resumes_without_duplicates(world, tmp_path, monkeypatch):
     engine = open_database(str(tmp_path / "db.sqlite"))
-    import scanner.pipeline as pipeline
+    import scanner.engine.pipeline as pipeline
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")

@@ -161,10 +161,10 @@ RUNNER_CHECK = """
 import functools, hashlib, json, sys
 from pathlib import Path
 import ray
-from scanner.assess import default_signals
+from scanner.engine.assess import default_signals
 from scanner.policy import load_policy
-from scanner.ray_runner import RayRunner
-from scanner.runner import LocalRunner
+from scanner.engine.ray_runner import RayRunner
+from scanner.engine.runner import LocalRunner
 from scanner.schema import parse_snapshot
 from scanner.signals.base import ScanContext
 

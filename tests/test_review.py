@@ -13,8 +13,8 @@ from PIL import Image
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from scanner.pipeline import run_scan
-from scanner.review import audit
+from scanner.auth.users import PermissionDenied, User, sign_in
+from scanner.engine.pipeline import run_scan
 from scanner.review.cases import QueueFilter, case_detail, case_graph, queue, reopen_reason, sync_cases
 from scanner.review.decisions import (
     ClaimConflict,
@@ -27,9 +27,9 @@ from scanner.review.decisions import (
 )
 from scanner.review.icons import RevealError, reveal, thumbnail
 from scanner.review.metrics import review_metrics
+from scanner.store import audit
 from scanner.store.db import open_database
 from scanner.store.models import AuditEvent, Group, ReviewCase, TextLabel
-from scanner.users import PermissionDenied, User, sign_in
 from tests.conftest import snapshot, with_icons, write_jsonl
 from tests.test_pipeline import wa
 

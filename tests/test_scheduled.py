@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from scanner.cli import app
-from scanner.review import audit
-from scanner.scanlock import DatabaseLock
+from scanner.engine.scanlock import DatabaseLock
+from scanner.store import audit
 from scanner.store.db import open_database
 from scanner.store.models import ScanLock, ScanRun
 from tests.conftest import snapshot, write_jsonl

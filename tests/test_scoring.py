@@ -6,7 +6,7 @@ import pytest
 
 from scanner.policy import default_policy
 from scanner.reasons import Reason
-from scanner.scoring import (
+from scanner.scoring.risk import (
     Evidence,
     cluster_categories,
     direct_evidence,

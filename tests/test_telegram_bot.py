@@ -19,7 +19,7 @@ from telegram import PhotoSize, User
 from bots.core import BotCore
 from bots.telegram import TelegramBot, TelegramBotConfig
 from scanner.policy import default_policy
-from scanner.review import audit
+from scanner.store import audit
 from scanner.store.db import open_database
 from scanner.store.models import Group, ReviewCase
 from tests.telegram_standin import BotApiStandIn, administrator

@@ -12,12 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlmodel import Session, select
 
+from scanner.auth.users import PermissionDenied, User
 from scanner.escalation.webhooks import deliver_due, deliveries, retry
 from scanner.policy import load_policy
-from scanner.review import audit
 from scanner.review.decisions import ReviewError, claim, decide
+from scanner.store import audit
 from scanner.store.models import WebhookDelivery
-from scanner.users import PermissionDenied, User
 from tests.test_review import LEAD, MOD, ring_case
 
 SECRET = "s3cret-for-tests-only"

@@ -52,7 +52,7 @@ def _start(config: Path, platform: str) -> None:
 
     bot_class: Any
     settings_class: Any
-    from scanner.scancache import default_folder
+    from scanner.engine.scancache import default_folder
 
     if platform == "matrix":
         from bots.matrix import MatrixBot as bot_class

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from scanner.cli.common import policy_from
 from scanner.cli.errors import BadInput
+from scanner.images.hashbank import HashBank, HashBankError, read_bank
 from scanner.policy import Policy
-from scanner.signals.hashbank import HashBank, HashBankError, read_bank
-from scanner.signals.lexicon import Lexicon, LexiconError, load_lexicon
-from scanner.signals.text_model import load_text_model
-from scanner.textmodel.model import TextModelError
+from scanner.text.lexicon import Lexicon, LexiconError, load_lexicon
+from scanner.text.model.model import TextModelError
+from scanner.text.text_model import load_text_model
 
 
 def hash_banks(location: Path, explicit: list[Path] | None, auto: bool, policy: Policy) -> list[HashBank]:

@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from scanner.cli.console import errors
-from scanner.display import escape
+from scanner.cli.display import escape
 
 
 class ExitCode(IntEnum):

@@ -15,11 +15,11 @@ from typing import Annotated
 
 import typer
 
+from scanner.auth.users import PermissionDenied, User, current_user
 from scanner.cli.common import DbOption, JsonOption, PolicyOption, policy_from
 from scanner.cli.console import console
 from scanner.cli.errors import BadInput
 from scanner.store.db import open_database
-from scanner.users import PermissionDenied, User, current_user
 
 USER_VARIABLE = "GROUPSCAN_USER"
 AsOption = Annotated[str | None, typer.Option("--as", help=f"Act as this user (default ${USER_VARIABLE}).",

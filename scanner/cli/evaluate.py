@@ -15,12 +15,18 @@ from rich.table import Table
 from scanner.cli.common import JsonOption, LexiconOption, PolicyOption
 from scanner.cli.configuration import configuration
 from scanner.cli.console import console
+from scanner.cli.display import escape
 from scanner.cli.errors import BadInput
-from scanner.display import escape
-from scanner.evaluation import group_metrics, network_metrics, public_names_metrics, read_labels, role_metrics
-from scanner.pipeline import run_scan
-from scanner.runner import LocalRunner
-from scanner.signals.icon_pool import available_cpus
+from scanner.engine.pipeline import run_scan
+from scanner.engine.runner import LocalRunner
+from scanner.images.icon_pool import available_cpus
+from scanner.scoring.evaluation import (
+    group_metrics,
+    network_metrics,
+    public_names_metrics,
+    read_labels,
+    role_metrics,
+)
 from scanner.sources import SourceError
 from scanner.store.db import open_database
 from scanner.store.queries import cluster_dicts, group_dicts

@@ -11,12 +11,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from scanner.banks import FORMATS, import_bank, list_banks, set_enabled
 from scanner.cli.common import DbOption, JsonOption, policy_from
 from scanner.cli.console import console
+from scanner.cli.display import escape
 from scanner.cli.errors import BadInput
-from scanner.display import escape
-from scanner.signals.hashbank import HashBankError
+from scanner.images.banks import FORMATS, import_bank, list_banks, set_enabled
+from scanner.images.hashbank import HashBankError
 from scanner.store.db import open_database
 
 app = typer.Typer()

@@ -15,11 +15,11 @@ from rich.table import Table
 
 from scanner.cli.common import DbOption, JsonOption, PolicyOption, policy_from
 from scanner.cli.console import console, errors
+from scanner.cli.display import escape as display_escape
 from scanner.cli.errors import BadInput
-from scanner.display import escape as display_escape
-from scanner.signals.icon_classifier import IconClassifier, IconClassifierError, load_classifier
-from scanner.signals.icon_pool import Examiner, HashLimits, available_cpus
-from scanner.signals.pdq import IconError, hash_icon_file
+from scanner.images.icon_classifier import IconClassifier, IconClassifierError, load_classifier
+from scanner.images.icon_pool import Examiner, HashLimits, available_cpus
+from scanner.images.pdq import IconError, hash_icon_file
 from scanner.store.db import open_database
 
 app = typer.Typer()
@@ -143,7 +143,7 @@ def classify_backlog(
 
     With --json, prints {"model_id", "classified", "reused", "failed", "left"}.
     """
-    from scanner import icon_backlog
+    from scanner.images import icon_backlog
 
     policy = policy_from(policy_file)
     engine = open_database(db)

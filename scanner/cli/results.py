@@ -13,9 +13,9 @@ from rich.table import Table
 
 from scanner.cli.common import DbOption, JsonOption, PolicyOption, policy_from, short
 from scanner.cli.console import console
+from scanner.cli.display import escape
 from scanner.cli.errors import BadInput
-from scanner.display import escape
-from scanner.export import NotFound, cluster_graph, write_graphml
+from scanner.graph.export import NotFound, cluster_graph, write_graphml
 from scanner.store.db import open_database
 from scanner.store.queries import cluster_dicts, group_detail, group_dicts, rejected_dicts, run_dicts
 

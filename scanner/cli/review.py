@@ -17,10 +17,10 @@ from typing import Annotated
 
 import typer
 
+from scanner.auth.users import UserError, add_user, set_password
 from scanner.cli.common import DbOption, JsonOption, policy_from
 from scanner.cli.console import console
 from scanner.store.db import ENV_VARIABLE, database_url, open_database
-from scanner.users import UserError, add_user, set_password
 
 DEMO_USERS = (("demo-moderator", "moderator"), ("demo-moderator2", "moderator"), ("demo-lead", "lead"),
               ("demo-lead2", "lead"), ("demo-auditor", "auditor"), ("demo-admin", "admin"))
@@ -115,7 +115,7 @@ def verify_command(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Exit 0 if every audit row is intact and chained to the one before; 1 naming the first broken row."""
     import json
 
-    from scanner.review.audit import verify
+    from scanner.store.audit import verify
 
     result = verify(open_database(db))
     if as_json:

@@ -23,17 +23,17 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from scanner.banks import load_banks
 from scanner.cli.common import DbOption, HashListOption, JsonOption, LexiconOption, PolicyOption
 from scanner.cli.configuration import configuration
 from scanner.cli.console import console, errors
+from scanner.cli.display import escape
 from scanner.cli.errors import BadInput, Busy, ExitCode, Unavailable
 from scanner.cli.results import cluster_table
-from scanner.display import escape
-from scanner.pipeline import ScanSummary, close_abandoned_runs, run_scan, scan_records
-from scanner.runner import LocalRunner, SignalRunner
-from scanner.signals.hashbank import HashBank
-from scanner.signals.icon_pool import available_cpus
+from scanner.engine.pipeline import ScanSummary, close_abandoned_runs, run_scan, scan_records
+from scanner.engine.runner import LocalRunner, SignalRunner
+from scanner.images.banks import load_banks
+from scanner.images.hashbank import HashBank
+from scanner.images.icon_pool import available_cpus
 from scanner.sources import SourceError, resolve
 from scanner.store.db import open_database
 from scanner.store.queries import cluster_dicts
@@ -83,9 +83,9 @@ def scan(
     Exit codes: 0 done, nothing new at P1 or above; 10 done, new, reopened or more severe cases at P1 or above;
     2 bad input or configuration; 3 another scan holds the database (nothing done); 1 failure.
     """
-    from scanner.notify import notify
-    from scanner.scancache import default_folder as default_cache_folder
-    from scanner.scanlock import DatabaseLock, LockBusy
+    from scanner.engine.notify import notify
+    from scanner.engine.scancache import default_folder as default_cache_folder
+    from scanner.engine.scanlock import DatabaseLock, LockBusy
     from scanner.sources.matrix_admin import HomeserverError
 
     if source not in ("file", "matrix-admin"):
@@ -93,7 +93,7 @@ def scan(
     location = (path or Path(".")) if source == "file" else media_dir
     policy, lexicon, banks = configuration(location, policy_file, lexicon_file, hash_list,
                                             auto_hash_lists and source == "file")
-    from scanner.ray_runner import RayUnavailable, ray_runner
+    from scanner.engine.ray_runner import RayUnavailable, ray_runner
 
     if engine_name not in ("local", "ray"):
         raise BadInput(f"--engine {engine_name!r}: expected local or ray")
@@ -200,7 +200,7 @@ def _homeserver_admin(homeserver: str | None, token_file: Path | None):
 
 
 def _print_changes(summary: ScanSummary) -> None:
-    from scanner.notify import summary_text
+    from scanner.engine.notify import summary_text
 
     lines = summary_text(summary).splitlines()[1:]
     console.print("[bold]changes since the previous scan:[/] " + ("" if lines != ["Nothing new."] else "none"))

@@ -13,11 +13,11 @@ from typing import Annotated
 
 import typer
 
+from scanner.auth.users import ROLES, UserError, add_user, list_users
 from scanner.cli.common import DbOption, JsonOption
 from scanner.cli.console import console
 from scanner.cli.errors import BadInput
 from scanner.store.db import open_database
-from scanner.users import ROLES, UserError, add_user, list_users
 
 PASSWORD_VARIABLE = "GROUPSCAN_PASSWORD"
 

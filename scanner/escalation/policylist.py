@@ -30,12 +30,12 @@ from urllib.parse import unquote
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from scanner.review import audit
+from scanner.auth.users import User, require
+from scanner.graph.links import canonicalize, undefang
 from scanner.review.decisions import confirmed_groups
-from scanner.review.tx import write
-from scanner.signals.links import canonicalize, undefang
+from scanner.store import audit
 from scanner.store.models import Group, Snapshot
-from scanner.users import User, require
+from scanner.store.tx import write
 
 EVENT_TYPE = "m.policy.rule.room"
 BAN = "m.ban"

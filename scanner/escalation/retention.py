@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, delete, func
 from sqlmodel import Session, col, select
 
+from scanner.auth.users import User, require
 from scanner.policy import Policy
-from scanner.review import audit
 from scanner.review.cases import OPEN_STATUSES
-from scanner.review.tx import write
+from scanner.store import audit
 from scanner.store.models import (
     Group,
     IconThumbnail,
@@ -34,7 +34,7 @@ from scanner.store.models import (
     WebhookDelivery,
 )
 from scanner.store.queries import members_of
-from scanner.users import User, require
+from scanner.store.tx import write
 
 
 @dataclass

@@ -26,12 +26,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from scanner.auth.users import User, require
 from scanner.policy import Policy
-from scanner.review import audit
 from scanner.review.cases import utc
-from scanner.review.tx import write
+from scanner.store import audit
 from scanner.store.models import WebhookDelivery
-from scanner.users import User, require
+from scanner.store.tx import write
 
 Poster = Callable[[str, bytes, dict[str, str], float], int]
 

@@ -17,13 +17,13 @@ from sqlalchemy import ColumnElement, Engine, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from scanner.auth.users import User, require
 from scanner.policy import TIER_ORDER, Policy
-from scanner.review import audit
-from scanner.review.tx import write
-from scanner.signals.normalize import normalize
+from scanner.store import audit
 from scanner.store.models import Cluster, Group, ReviewCase, ReviewDecision, Snapshot
 from scanner.store.queries import members_of
-from scanner.users import User, require
+from scanner.store.tx import write
+from scanner.text.normalize import normalize
 
 OPEN_STATUSES = ("open", "needs_info", "escalation_pending")
 DECIDED_STATUSES = ("benign", "violating", "escalated")
@@ -319,7 +319,7 @@ def member_timeline(payloads: Sequence[Mapping], names: dict[str, str]) -> list[
 
 def _link_key(link: object) -> str | None:
     """The join key of an invite link as a record carries it (a URL, or a posted link's ``{"url": ...}``)."""
-    from scanner.signals.links import canonicalize
+    from scanner.graph.links import canonicalize
 
     url = link.get("url") if isinstance(link, dict) else link
     found = canonicalize(url) if isinstance(url, str) else None
@@ -405,7 +405,7 @@ def case_graph(engine: Engine, user: User, case_id: str, policy: Policy, max_nod
     links. Laid out here (seeded, so the picture is the same on every visit)."""
     import networkx as nx
 
-    from scanner.export import cluster_graph
+    from scanner.graph.export import cluster_graph
 
     require(user, "view_case")
     graph = cluster_graph(engine, case_id, policy)

@@ -22,14 +22,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, and_, delete, or_, update
 from sqlmodel import Session, col, select
 
+from scanner.auth.users import User, require
 from scanner.escalation.webhooks import enqueue
 from scanner.policy import Policy
-from scanner.review import audit
 from scanner.review.cases import CaseNotFound, severity_rank, utc, whole_cluster_groups
-from scanner.review.tx import write
+from scanner.store import audit
 from scanner.store.models import Group, ReviewCase, ReviewDecision, TextLabel
 from scanner.store.queries import members_of
-from scanner.users import User, require
+from scanner.store.tx import write
 
 ACTIONS = ("benign", "violating", "more_info", "escalate")
 NOTE_REQUIRED_ACTIONS = ("benign", "violating")  # on the policy's note_required_severities
