@@ -112,7 +112,7 @@ def fused(model_dir: Path, corpus) -> None:
     """What the scan's whole text evidence (lexicon + model, noisy-OR) flags on the held-out splits: the figure
     a moderator experiences, next to the model's own."""
     from scanner.policy import default_policy
-    from scanner.text.model.classify import classify_names
+    from scanner.scoring.names import classify_names
     from scanner.text.text_model import TextModelSignal
 
     policy = default_policy()

@@ -32,11 +32,12 @@ from scanner.engine.scanlock import DatabaseLock
 from scanner.escalation.policylist import EVENT_TYPE, build_rules
 from scanner.images.hashbank import HashBank
 from scanner.policy import Policy
-from scanner.review.cases import OPEN_STATUSES, CaseNotFound, QueueFilter, case_detail, queue
+from scanner.review.case_view import case_detail
+from scanner.review.cases import OPEN_STATUSES, CaseNotFound, QueueFilter, queue
 from scanner.schema import GroupSnapshot, Located
 from scanner.store import audit
-from scanner.store.models import BotAlert, BotState
 from scanner.store.queries import counts
+from scanner.store.review_models import BotAlert, BotState
 from scanner.store.tx import write
 
 log = logging.getLogger("groupscan.bot")

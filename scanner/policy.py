@@ -8,6 +8,8 @@ Osprey does for its rules.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -357,3 +359,9 @@ def load_policy(path: Path | None = None) -> Policy:
 @lru_cache(maxsize=1)
 def default_policy() -> Policy:
     return load_policy(None)
+
+
+def policy_fingerprint(policy: Policy) -> str:
+    """SHA-256 of the effective policy: recorded with each scan run and evidence bundle, and part of the cache key."""
+    return hashlib.sha256(json.dumps(policy.model_dump(mode="json"), sort_keys=True, default=str)
+                          .encode("utf-8")).hexdigest()

@@ -16,7 +16,7 @@ from scanner.policy import default_policy
 from scanner.review.cases import queue
 from scanner.store import audit
 from scanner.store.db import open_database
-from scanner.store.models import ReviewCase, ReviewDecision, UserPreference
+from scanner.store.review_models import ReviewCase, ReviewDecision, UserPreference
 from tests.conftest import copy_database, with_icons, write_jsonl
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
@@ -288,7 +288,7 @@ def test_a_lead_downloads_the_evidence_bundle_of_an_approved_escalation(db):
 def test_dead_letters_are_listed_and_resent_by_a_lead(db):
     from datetime import UTC, datetime
 
-    from scanner.store.models import WebhookDelivery
+    from scanner.store.review_models import WebhookDelivery
 
     now = datetime.now(UTC)
     with Session(db) as session, session.begin():
@@ -470,7 +470,7 @@ def test_an_auditor_filters_the_audit_log_by_people_and_human_action_names(db):
 
 def test_the_graph_explains_evidence_focus_and_ties(db):
     from dashboard import graphview
-    from scanner.review.cases import case_detail, case_graph
+    from scanner.review.case_view import case_detail, case_graph
 
     lead = User("lee", "lead")
     case_id = queue(db, lead).rows[0]["case_id"]

@@ -27,7 +27,7 @@ from scanner.policy import default_policy
 from scanner.review.prefs import Preferences, save_preferences
 from scanner.store import audit
 from scanner.store.db import open_database
-from scanner.store.models import ReviewCase, ReviewDecision
+from scanner.store.review_models import ReviewCase, ReviewDecision
 from tests.conftest import missing_server, with_icons, write_jsonl
 
 CHROMIUM = Path("/usr/bin/chromium")

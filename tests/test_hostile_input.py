@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.cli.display import escape
-from scanner.engine.pipeline import ScanSummary, ingest, run_scan
+from scanner.engine.pipeline import ScanSummary, run_scan
 from scanner.images.banks import import_bank, list_banks, load_banks
 from scanner.images.hashbank import HashBankError
 from scanner.images.pdq import IconError, hash_icon_bytes, hash_icon_file, load_rgb
@@ -31,6 +31,7 @@ from scanner.sources.csv_source import CsvSource
 from scanner.sources.jsonl import JsonLinesSource
 from scanner.store.db import open_database
 from scanner.store.models import RejectedRecord, ScanRun, Snapshot
+from scanner.store.snapshots import ingest
 from tests.conftest import snapshot, write_jsonl
 
 pytestmark = pytest.mark.timeout(120)  # a FIFO must never hang a test
@@ -383,9 +384,9 @@ def open_run(tmp_path):
 
 
 def test_a_killed_run_keeps_the_counts_it_committed(tmp_path, monkeypatch):
-    import scanner.engine.pipeline as pipeline
+    import scanner.store.snapshots as snapshots
 
-    monkeypatch.setattr(pipeline, "BATCH", 3)
+    monkeypatch.setattr(snapshots, "BATCH", 3)
     engine, scan_id = open_run(tmp_path)
 
     def records():

@@ -328,11 +328,11 @@ def test_a_new_scan_reads_stored_scores_and_classifies_nothing_again(tmp_path, m
     assert all(g.features.get("icon_classifier") == MODEL_ID and "icon_unclassified" not in g.features
                for g in groups)
     # What icon workers are told is classified already: every stored icon.
-    from scanner.engine.pipeline import attach_classifications
     from scanner.images.icon import IconSignal
+    from scanner.images.stored import attach_classifications
 
     signal = IconSignal(load_policy(None).signals.icon)
-    attach_classifications(engine, [signal], None)
+    attach_classifications(engine, [signal])
     plan = signal.plan()
     assert plan is not None and all(g.icon_sha256 in plan.known for g in groups)
     assert "0" * 64 not in plan.known

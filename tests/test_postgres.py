@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
 import scanner.store.models  # noqa: F401
+import scanner.store.review_models  # noqa: F401
 from bots.core import BotCore
 from scanner.auth.users import User, add_user
 from scanner.engine.pipeline import run_scan
@@ -26,17 +27,8 @@ from scanner.review.prefs import Preferences, save_preferences
 from scanner.schema import GroupSnapshot
 from scanner.store import audit
 from scanner.store.db import open_database
-from scanner.store.models import (
-    AuditEvent,
-    BotAlert,
-    BotState,
-    Cluster,
-    Group,
-    ReviewDecision,
-    ScanRun,
-    Snapshot,
-    UserPreference,
-)
+from scanner.store.models import Cluster, Group, ScanRun, Snapshot
+from scanner.store.review_models import AuditEvent, BotAlert, BotState, ReviewDecision, UserPreference
 from scanner.store.tx import write
 from tests.conftest import snapshot, with_icons, write_jsonl
 from tests.test_pipeline import wa

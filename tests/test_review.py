@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 
 from scanner.auth.users import PermissionDenied, User, sign_in
 from scanner.engine.pipeline import run_scan
-from scanner.review.cases import QueueFilter, case_detail, case_graph, queue, reopen_reason, sync_cases
+from scanner.review.case_view import case_detail, case_graph
+from scanner.review.cases import QueueFilter, queue, reopen_reason, sync_cases
 from scanner.review.decisions import (
     ClaimConflict,
     ReviewError,
@@ -29,7 +30,8 @@ from scanner.review.icons import RevealError, reveal, thumbnail
 from scanner.review.metrics import review_metrics
 from scanner.store import audit
 from scanner.store.db import open_database
-from scanner.store.models import AuditEvent, Group, ReviewCase, TextLabel
+from scanner.store.models import Group, TextLabel
+from scanner.store.review_models import AuditEvent, ReviewCase
 from tests.conftest import snapshot, with_icons, write_jsonl
 from tests.test_pipeline import wa
 

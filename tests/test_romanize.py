@@ -12,10 +12,10 @@ import pytest
 
 from scanner.engine.pipeline import run_scan
 from scanner.policy import default_policy
+from scanner.scoring.names import classify_names
 from scanner.store.db import open_database
 from scanner.store.queries import cluster_dicts
 from scanner.text.lexicon import default_lexicon, find_hits
-from scanner.text.model.classify import classify_names
 from scanner.text.normalize import normalize
 from scanner.text.romanize import romanize, romanize_token, skeleton
 from scanner.text.text_model import windows
@@ -174,7 +174,7 @@ def test_a_ring_of_bland_names_with_scam_descriptions_is_flagged(tmp_path):
 
 
 def test_the_text_runtime_imports_no_torch():
-    code = ("import sys; from scanner.text.model.classify import classify_names; from scanner.policy import "
+    code = ("import sys; from scanner.scoring.names import classify_names; from scanner.policy import "
             "default_policy; classify_names(['बच्चे paid', 'hello'], default_policy()); "
             "print('torch' in sys.modules or 'transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

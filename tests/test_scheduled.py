@@ -133,7 +133,8 @@ def test_a_lock_from_another_host_is_stale_only_after_its_heartbeat_stops(tmp_pa
 
 def _state(db: str) -> dict:
     """Everything a scan decides, without scan ids (a resumed database has one more run)."""
-    from scanner.store.models import Cluster, Group, RejectedRecord, ReviewCase, Snapshot
+    from scanner.store.models import Cluster, Group, RejectedRecord, Snapshot
+    from scanner.store.review_models import ReviewCase
 
     with Session(open_database(db)) as session:
         return {

@@ -12,7 +12,7 @@ from scanner.policy import default_policy
 from scanner.review import sessions
 from scanner.store import audit
 from scanner.store.db import open_database
-from scanner.store.models import AppUser
+from scanner.store.review_models import AppUser
 
 
 def engine_with_user(tmp_path):

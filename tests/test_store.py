@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 import scanner.store.models  # noqa: F401
+import scanner.store.review_models  # noqa: F401
 from scanner.auth.users import add_user
 from scanner.store.db import database_url, open_database
 from tests.conftest import on_postgres

@@ -21,7 +21,8 @@ from bots.telegram import TelegramBot, TelegramBotConfig
 from scanner.policy import default_policy
 from scanner.store import audit
 from scanner.store.db import open_database
-from scanner.store.models import Group, ReviewCase
+from scanner.store.models import Group
+from scanner.store.review_models import ReviewCase
 from tests.telegram_standin import BotApiStandIn, administrator
 
 TOKEN = "123456:TEST-TOKEN"

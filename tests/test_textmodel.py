@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.policy import load_policy
-from scanner.text.model.classify import classify_names
+from scanner.scoring.names import classify_names
 from scanner.text.model.corpus import LABELS, _part, generate, read_corpus, write_corpus
 from scanner.text.model.model import DEFAULT_MODEL_DIR, TextModel, TextModelError
 from scanner.text.model.ngrams import char_ids, char_ngrams

@@ -207,7 +207,7 @@ def test_a_whole_cluster_decision_leaves_connected_groups_out(tmp_path):
     """A violating decision makes its groups confirmed seeds of the next scan: on the whole cluster it covers the
     ring's members, not the popular groups whose links the ring posted (a moderator may still pick one)."""
     from scanner.auth.users import add_user
-    from scanner.review.cases import case_detail
+    from scanner.review.case_view import case_detail
     from scanner.review.decisions import claim, confirmed_groups, decide
 
     write_jsonl(tmp_path / "groups.jsonl", adversarial_records())

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from scanner.auth.users import PermissionDenied, User, UserError, add_user, authenticate, list_users, require
 from scanner.cli import app
 from scanner.store.db import open_database
-from scanner.store.models import AppUser
+from scanner.store.review_models import AppUser
 
 PASSWORD = "correct horse battery"
 

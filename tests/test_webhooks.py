@@ -17,7 +17,7 @@ from scanner.escalation.webhooks import deliver_due, deliveries, retry
 from scanner.policy import load_policy
 from scanner.review.decisions import ReviewError, claim, decide
 from scanner.store import audit
-from scanner.store.models import WebhookDelivery
+from scanner.store.review_models import WebhookDelivery
 from tests.test_review import LEAD, MOD, ring_case
 
 SECRET = "s3cret-for-tests-only"

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import plain, state
 from dashboard.i18n import _
-from scanner.store import audit
+from scanner.review import audit
 
 who = state.user()
 assert who is not None

@@ -13,7 +13,8 @@ from dashboard import graphview, plain, state
 from dashboard.i18n import _
 from scanner.auth.users import PermissionDenied, User
 from scanner.escalation.bundle import export_zip
-from scanner.review.cases import CaseNotFound, case_detail, case_graph, next_case, record_view
+from scanner.review.case_view import case_detail, case_graph, record_view
+from scanner.review.cases import CaseNotFound, next_case
 from scanner.review.decisions import (
     ClaimConflict,
     ReviewError,

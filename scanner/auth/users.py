@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from scanner.store.models import AppUser
+from scanner.store.review_models import AppUser
 
 ROLES = ("moderator", "lead", "admin", "auditor")
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -104,7 +104,7 @@ def sign_in(engine: Engine, name: str, password: str, now: datetime | None = Non
     from datetime import timedelta
 
     from scanner.store import audit
-    from scanner.store.models import AuditEvent
+    from scanner.store.review_models import AuditEvent
     from scanner.store.tx import write
 
     now = now or datetime.now(UTC)

@@ -29,7 +29,7 @@ from scanner.cli.console import console, errors
 from scanner.cli.display import escape
 from scanner.cli.errors import BadInput, Busy, ExitCode, Unavailable
 from scanner.cli.results import cluster_table
-from scanner.engine.pipeline import ScanSummary, close_abandoned_runs, run_scan, scan_records
+from scanner.engine.pipeline import ScanSummary, run_scan, scan_records
 from scanner.engine.runner import LocalRunner, SignalRunner
 from scanner.images.banks import load_banks
 from scanner.images.hashbank import HashBank
@@ -37,6 +37,7 @@ from scanner.images.icon_pool import available_cpus
 from scanner.sources import SourceError, resolve
 from scanner.store.db import open_database
 from scanner.store.queries import cluster_dicts
+from scanner.store.runs import close_abandoned_runs
 
 app = typer.Typer()
 

@@ -13,9 +13,9 @@ from rich.table import Table
 from scanner.cli.common import DbOption, JsonOption, LexiconOption, PolicyOption, policy_from, short
 from scanner.cli.console import console
 from scanner.cli.errors import BadInput
+from scanner.scoring.names import classify_names
 from scanner.store.db import open_database
 from scanner.text.lexicon import LexiconError, load_lexicon
-from scanner.text.model.classify import classify_names
 from scanner.text.model.model import TextModelError
 from scanner.text.model.retrain import LabelFileError, read_label_file, retrain, store_labels
 from scanner.text.text_model import TextModelSignal, load_text_model

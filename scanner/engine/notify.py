@@ -14,8 +14,9 @@ from urllib.parse import quote
 from sqlalchemy import Engine
 
 from scanner.engine.pipeline import ScanSummary
-from scanner.escalation.webhooks import deliver_due, enqueue
+from scanner.escalation.webhooks import deliver_due
 from scanner.policy import Policy
+from scanner.store.outbox import enqueue
 from scanner.store.tx import write
 
 log = logging.getLogger("groupscan.notify")

@@ -23,17 +23,9 @@ from scanner.auth.users import User, require
 from scanner.policy import Policy
 from scanner.review.cases import OPEN_STATUSES
 from scanner.store import audit
-from scanner.store.models import (
-    Group,
-    IconThumbnail,
-    RejectedRecord,
-    ReviewCase,
-    ReviewDecision,
-    ScanRun,
-    Snapshot,
-    WebhookDelivery,
-)
+from scanner.store.models import Group, IconThumbnail, RejectedRecord, ScanRun, Snapshot
 from scanner.store.queries import members_of
+from scanner.store.review_models import ReviewCase, ReviewDecision, WebhookDelivery
 from scanner.store.tx import write
 
 

@@ -19,7 +19,8 @@ from sqlmodel import Session, col, select
 from scanner.auth.users import User, require
 from scanner.review.cases import utc
 from scanner.store import audit
-from scanner.store.models import HashHit, ReviewCase, ReviewDecision
+from scanner.store.models import HashHit
+from scanner.store.review_models import ReviewCase, ReviewDecision
 from scanner.store.tx import write
 
 COLUMNS = ["category", "flagged", "reviewed", "actioned", "escalated", "first_action_median_h", "first_action_p90_h",

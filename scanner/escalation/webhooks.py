@@ -1,8 +1,8 @@
 """Webhooks: a signed JSON POST for each decision and escalation, through an outbox.
 
-Review actions write a ``webhook_delivery`` row in their own transaction (``enqueue``), so an event is never
-announced for a decision that rolled back, nor lost when the receiver is down. ``deliver_due`` sends what is
-due: a row is leased with a conditional UPDATE first, so two dispatchers never post it at the same time; a
+Review actions write a ``webhook_delivery`` row in their own transaction (``scanner.store.outbox.enqueue``), so
+an event is never announced for a decision that rolled back, nor lost when the receiver is down. ``deliver_due``
+sends what is due: a row is leased with a conditional UPDATE first, so two dispatchers never post it at the same time; a
 failure is retried with exponential backoff; after ``webhook_max_attempts`` the row is ``dead`` and shows on the
 dashboard's dead-letter list, where a lead can send it again.
 
@@ -30,7 +30,7 @@ from scanner.auth.users import User, require
 from scanner.policy import Policy
 from scanner.review.cases import utc
 from scanner.store import audit
-from scanner.store.models import WebhookDelivery
+from scanner.store.review_models import WebhookDelivery
 from scanner.store.tx import write
 
 Poster = Callable[[str, bytes, dict[str, str], float], int]
@@ -42,17 +42,6 @@ def body_of(payload: dict) -> bytes:
 
 def signature(secret: bytes, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret, timestamp.encode("ascii") + b"." + body, hashlib.sha256).hexdigest()
-
-
-def enqueue(session: Session, policy: Policy, event: str, payload: dict, now: datetime) -> int:
-    """Queue ``payload`` for every webhook subscribed to ``event``, inside the caller's transaction."""
-    count = 0
-    for hook in policy.escalation.webhooks:
-        if event in hook.events:
-            session.add(WebhookDelivery(event=event, url=hook.url, secret_env=hook.secret_env,
-                                        payload={"event": event, **payload}, next_attempt_at=now, created_at=now))
-            count += 1
-    return count
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:

@@ -23,12 +23,14 @@ from sqlalchemy import Engine, and_, delete, or_, update
 from sqlmodel import Session, col, select
 
 from scanner.auth.users import User, require
-from scanner.escalation.webhooks import enqueue
 from scanner.policy import Policy
-from scanner.review.cases import CaseNotFound, severity_rank, utc, whole_cluster_groups
+from scanner.review.case_view import whole_cluster_groups
+from scanner.review.cases import CaseNotFound, severity_rank, utc
 from scanner.store import audit
-from scanner.store.models import Group, ReviewCase, ReviewDecision, TextLabel
+from scanner.store.models import Group, TextLabel
+from scanner.store.outbox import enqueue
 from scanner.store.queries import members_of
+from scanner.store.review_models import ReviewCase, ReviewDecision
 from scanner.store.tx import write
 
 ACTIONS = ("benign", "violating", "more_info", "escalate")

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from scanner.auth.users import User, require
 from scanner.review.cases import OPEN_STATUSES, utc
-from scanner.store.models import ReviewCase, ReviewDecision
+from scanner.store.review_models import ReviewCase, ReviewDecision
 
 
 def _week(at: datetime) -> str:

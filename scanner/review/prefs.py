@@ -12,7 +12,7 @@ from sqlmodel import Session
 from scanner.auth.users import User
 from scanner.policy import Policy
 from scanner.store import audit
-from scanner.store.models import UserPreference
+from scanner.store.review_models import UserPreference
 from scanner.store.tx import write
 
 MAX_EXTRA_BLUR = 12.0

@@ -25,7 +25,7 @@ from scanner.auth.users import User, current_user
 from scanner.policy import Policy
 from scanner.review.cases import utc
 from scanner.store import audit
-from scanner.store.models import AppSession
+from scanner.store.review_models import AppSession
 from scanner.store.tx import write
 
 COOKIE = "groupscan_session"

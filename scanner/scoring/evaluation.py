@@ -162,8 +162,8 @@ def role_metrics(groups: Sequence[dict], labels: dict[str, Label], severe: Seque
 
 def public_names_metrics(path: Path, policy: Policy, lexicon: Lexicon | None = None) -> dict:
     """Text-only flag rate on real public names (the false-positive side), with the scan's text signals: the
-    lexicon and, when the policy enables it, the text model (``scanner.text.model.classify``)."""
-    from scanner.text.model.classify import classify_names
+    lexicon and, when the policy enables it, the text model (``scanner.scoring.names``)."""
+    from scanner.scoring.names import classify_names
 
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))

@@ -17,8 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
-from scanner.auth.users import User, require
-from scanner.store.models import AuditEvent
+from scanner.store.review_models import AuditEvent
 
 GENESIS = "0" * 64
 MAX_ACTOR, MAX_TARGET = 64, 256
@@ -86,26 +85,6 @@ def verify(engine: Engine, batch: int = 5000) -> Verification:
                 if row.sha256 != expected:
                     return Verification(checked, row.id, "its content was changed after it was written")
                 prev, last_id, checked = row.sha256, row.id, checked + 1
-
-
-def read_events(engine: Engine, user: User, limit: int = 200, actor: str | None = None,
-                action: str | None = None, target: str | None = None,
-                actions: list[str] | None = None) -> list[dict]:
-    """``events`` for a user whose role may read the audit log (auditors)."""
-    require(user, "view_audit")
-    return events(engine, limit, actor, action, target, actions)
-
-
-def actors(engine: Engine, user: User) -> list[str]:
-    """Everyone who appears in the audit log as an actor (the auditor's filter offers them by name)."""
-    require(user, "view_audit")
-    with Session(engine) as session:
-        return sorted(session.exec(select(AuditEvent.actor).distinct()).all())
-
-
-def verify_as(engine: Engine, user: User) -> Verification:
-    require(user, "view_audit")
-    return verify(engine)
 
 
 def events(engine: Engine, limit: int = 200, actor: str | None = None, action: str | None = None,
