@@ -115,11 +115,49 @@ class HashBankPolicy(_Model):
     match_weight: float = Field(ge=0, le=1)
 
 
+class ConfirmedPolicy(_Model):
+    """Moderators' confirmed decisions as evidence (``scanner.signals.review``): what a confirmation weighs."""
+
+    weight: float = Field(default=0.99, ge=0, le=1)
+
+
 class SignalsPolicy(_Model):
+    """``signals: {name: {...}}``: each signal's section, named as the signal is registered. The built-ins'
+    sections are typed here; a plugin's section is validated by the plugin's own ``config_model``."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     lexicon: LexiconPolicy
     icon: IconPolicy
     hash_banks: HashBankPolicy
     text_model: TextModelPolicy = Field(default_factory=TextModelPolicy)
+    review: ConfirmedPolicy = Field(default_factory=ConfirmedPolicy)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plugin_sections(cls, data: object) -> object:
+        """A section no built-in owns belongs to a registered signal plugin, and is validated by its model."""
+        if not isinstance(data, dict):
+            return data
+        unknown = [key for key in data if key not in cls.model_fields]
+        if not unknown:
+            return data
+        from scanner.plugins.registry import registered  # only when a plugin's section is there
+
+        plugins = {getattr(plugin, "name", key): plugin for key, plugin in registered("signals").items()}
+        data = dict(data)
+        for key in unknown:
+            model = getattr(plugins.get(key), "config_model", None)
+            if model is None:
+                raise ValueError(f"unknown signal {key!r}: no registered signal has a policy section of that name "
+                                 f"(registered: {', '.join(sorted(plugins))})")
+            data[key] = model.model_validate(data[key])
+        return data
+
+    def section(self, name: str) -> BaseModel | None:
+        """The policy section of the signal registered as ``name`` (a built-in's or a plugin's)."""
+        found = getattr(self, name, None) if name in type(self).model_fields else (self.model_extra or {}).get(name)
+        return found if isinstance(found, BaseModel) else None
 
 
 class EdgeWeights(_Model):
@@ -256,6 +294,26 @@ class EscalationPolicy(_Model):
 
 
 class Policy(_Model):
+    @model_validator(mode="before")
+    @classmethod
+    def _confirmed_weight(cls, data: object) -> object:
+        """``signals.review.weight`` (the signal's own section) and ``review.confirmed_weight`` (the key before
+        signals had sections, still read) are one setting: the new key wins when given, else the old one."""
+        if not isinstance(data, dict):
+            return data
+        signals, review = data.get("signals"), data.get("review")
+        new = signals.get("review", {}).get("weight") if isinstance(signals, dict) and isinstance(
+            signals.get("review"), dict) else None
+        old = review.get("confirmed_weight") if isinstance(review, dict) else None
+        weight = new if new is not None else old
+        if weight is None:
+            return data
+        data = dict(data)
+        if isinstance(signals, dict):
+            data["signals"] = {**signals, "review": {**(signals.get("review") or {}), "weight": weight}}
+        data["review"] = {**(review if isinstance(review, dict) else {}), "confirmed_weight": weight}
+        return data
+
     version: Literal[1]
     review_threshold: float = Field(gt=0, le=1)
     categories: dict[str, CategoryPolicy] = Field(min_length=1)

@@ -25,7 +25,7 @@ from scanner.graph.propagate import proximity
 from scanner.graph.successors import Succession, successions
 from scanner.graph.ties import TieIndex, network_support
 from scanner.images.hashbank import HashBank, bank_results
-from scanner.images.icon import IconSignal
+from scanner.plugins.registry import registered
 from scanner.policy import TIER_ORDER, Policy
 from scanner.reasons import Reason
 from scanner.schema import utc_iso
@@ -39,10 +39,8 @@ from scanner.scoring.risk import (
     score_clusters,
     top_category,
 )
-from scanner.signals.base import ScanContext, Signal, SignalResult
-from scanner.signals.review import ConfirmedSignal
-from scanner.text.lexicon import Lexicon, LexiconSignal
-from scanner.text.text_model import TextModelSignal
+from scanner.signals.base import ScanContext, Signal, SignalPlugin, SignalResult, SignalSetup
+from scanner.text.lexicon import Lexicon
 
 Progress = Callable[[str, int, int], None]
 
@@ -67,18 +65,12 @@ class Assessment:
 
 def default_signals(policy: Policy, lexicon: Lexicon | None = None,
                     confirmed: Mapping[str, Mapping[str, object]] | None = None) -> list[Signal]:
-    """The scan's signals, in the policy's order. ``confirmed``: groups moderators confirmed as violating."""
-    signals: list[Signal] = []
-    if policy.signals.lexicon.enabled:
-        signals.append(LexiconSignal(policy.signals.lexicon, lexicon))
-    if policy.signals.icon.enabled:
-        signals.append(IconSignal(policy.signals.icon))
-    if policy.signals.text_model.enabled:
-        signals.append(TextModelSignal(policy.signals.text_model, categories=list(policy.categories),
-                                       lexicon=lexicon))
-    if confirmed:
-        signals.append(ConfirmedSignal(confirmed, policy.review.confirmed_weight))
-    return signals
+    """The scan's signals: every registered signal (``groupscan.signals`` entry points, the built-ins among
+    them) the policy switches on, in their declared ``order``. ``confirmed``: groups moderators confirmed as
+    violating."""
+    setup = SignalSetup(lexicon, confirmed or {})
+    plugins: list[SignalPlugin] = sorted(registered("signals").values(), key=lambda plugin: plugin.order)
+    return [signal for plugin in plugins if (signal := plugin.from_policy(policy, setup)) is not None]
 
 
 def succession_results(states: Mapping[str, GroupState], only: set[str] | None = None,

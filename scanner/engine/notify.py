@@ -1,25 +1,14 @@
-"""After a scan: the change summary in words, sent where the deployer asked (webhooks subscribed to ``scan``,
-and a Matrix room). A notification that fails is reported and never fails the scan itself."""
+"""After a scan: the change summary in words, handed to the actions (``scanner.plugins.actions``: webhooks
+subscribed to ``scan``, a Matrix room, a deployer's own). A notification that fails is reported and never fails
+the scan itself."""
 
 from __future__ import annotations
-
-import json
-import logging
-import os
-import time
-import urllib.request
-from datetime import UTC, datetime
-from urllib.parse import quote
 
 from sqlalchemy import Engine
 
 from scanner.engine.pipeline import ScanSummary
-from scanner.escalation.webhooks import deliver_due
+from scanner.plugins.actions import scan_finished
 from scanner.policy import Policy
-from scanner.store.outbox import enqueue
-from scanner.store.tx import write
-
-log = logging.getLogger("groupscan.notify")
 
 
 def summary_text(summary: ScanSummary) -> str:
@@ -46,33 +35,8 @@ def summary_text(summary: ScanSummary) -> str:
 
 
 def notify(engine: Engine, policy: Policy, summary: ScanSummary) -> list[str]:
-    """Queue and send the ``scan`` webhook, post to the Matrix room; returns problems (empty when all went)."""
-    problems: list[str] = []
-    payload = {"scan_id": summary.scan_id, "source": summary.source, "changes": summary.changes,
-               "attention": summary.needs_attention, "text": summary_text(summary)}
-    now = datetime.now(UTC)
-    if any("scan" in hook.events for hook in policy.escalation.webhooks):
-        write(engine, lambda session: enqueue(session, policy, "scan", payload, now))
-        run = deliver_due(engine, policy)
-        problems += [f"webhook delivery {d} will be retried" for d in run.retried]
-    target = policy.escalation.scan_notify_matrix
-    nothing_new = not any(summary.changes.get(k) for k in ("new_clusters", "grown_clusters", "severity_rose",
-                                                             "new_hash_hits"))
-    if target is not None and not (target.only_when_new and nothing_new):
-        token = os.environ.get(target.token_env)
-        if not token:
-            problems.append(f"Matrix notification skipped: ${target.token_env} is not set")
-        else:
-            url = (f"{target.homeserver.rstrip('/')}/_matrix/client/v3/rooms/{quote(target.room_id, safe='')}"
-                   f"/send/m.room.message/groupscan-scan-{summary.scan_id}-{time.time_ns()}")
-            body = json.dumps({"msgtype": "m.notice", "body": payload["text"]}).encode("utf-8")
-            request = urllib.request.Request(url, data=body, method="PUT", headers={
-                "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-            try:
-                with urllib.request.urlopen(request, timeout=15):
-                    pass
-            except OSError as error:
-                problems.append(f"Matrix notification failed: {error}")
-    for problem in problems:
-        log.warning(problem)
-    return problems
+    """Tell every registered action (``groupscan.actions``: the ``scan`` webhook, the Matrix room, a deployer's
+    own) that the scan finished; returns their problems (empty when all went)."""
+    event = {"scan_id": summary.scan_id, "source": summary.source, "changes": summary.changes,
+             "attention": summary.needs_attention, "text": summary_text(summary)}
+    return scan_finished(engine, policy, event)

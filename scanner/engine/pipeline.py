@@ -23,11 +23,10 @@ from scanner.engine import scancache
 from scanner.engine.assess import Progress, assess, default_signals
 from scanner.engine.incremental import fold_incremental, save_cache
 from scanner.engine.packed import Packed
-from scanner.engine.runner import LocalRunner, SignalRunner
+from scanner.engine.runner import LocalRunner, SignalRunner, TakesIconFeed
 from scanner.engine.scope import Scope, bank_fingerprint, changed_decisions
 from scanner.graph.groups import GroupState, fold
 from scanner.images.hashbank import HashBank
-from scanner.images.icon import IconSignal
 from scanner.images.icon_pool import HashLimits, IconFeed
 from scanner.images.stored import (
     attach_classifications,
@@ -162,7 +161,7 @@ def scan_records(
         started = time.perf_counter()
         if feed is not None and feed.prefetch is not None:
             for signal in signals:
-                if isinstance(signal, IconSignal):
+                if isinstance(signal, TakesIconFeed):
                     signal.adopt(feed.prefetch)
         key = f"{policy_fingerprint(policy)}|{scancache.signal_key(signals)}"
         backlog_icons, backlog_groups = backlog_to_rescore(engine, signals)

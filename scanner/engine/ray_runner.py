@@ -36,7 +36,14 @@ from scanner.engine.assess import default_signals
 from scanner.engine.runner import LocalRunner, Progress
 from scanner.policy import Policy
 from scanner.schema import GroupSnapshot
-from scanner.signals.base import ScanContext, Signal, SignalResult
+from scanner.signals.base import (
+    Classifying,
+    MakesThumbnails,
+    Preloading,
+    ScanContext,
+    Signal,
+    SignalResult,
+)
 from scanner.signals.review import ConfirmedSignal
 from scanner.text.lexicon import Lexicon
 
@@ -60,16 +67,20 @@ def import_ray() -> Any:
 
 def _classified(signal: Signal) -> dict[str, dict[str, float]]:
     """Classifier scores an icon signal already holds (what the pipeline preloaded from earlier scans)."""
-    found = getattr(signal, "_classified", None)
-    return dict(found) if isinstance(found, dict) else {}
+    return signal.preloaded() if isinstance(signal, Preloading) else {}
 
 
-def _held(signal: Signal, attribute: str) -> dict[str, Any]:
-    """A dict a signal keeps for the pipeline to store (``new_classifications``, ``thumbnails``)."""
-    found = getattr(signal, attribute, None)
-    if not isinstance(found, dict):
-        raise RuntimeError(f"signal {signal.name} has no {attribute} to merge the Ray workers' output into")
-    return found
+def _classifying(signal: Signal) -> Classifying:
+    """The signal the Ray workers' classifications are merged into (for the pipeline to store)."""
+    if not isinstance(signal, Classifying):
+        raise RuntimeError(f"signal {signal.name} keeps no classifications to merge the Ray workers' output into")
+    return signal
+
+
+def _thumbnailing(signal: Signal) -> MakesThumbnails:
+    if not isinstance(signal, MakesThumbnails):
+        raise RuntimeError(f"signal {signal.name} keeps no thumbnails to merge the Ray workers' output into")
+    return signal
 
 
 @dataclass
@@ -99,7 +110,7 @@ class SignalWorker:
         self.context = context
         self.signals = [s for s in factory() if s.name in set(wanted)]
         for signal in self.signals:
-            if classified.get(signal.name) and hasattr(signal, "preload"):
+            if classified.get(signal.name) and isinstance(signal, Preloading):
                 signal.preload(classified[signal.name])
         self.versions = {s.name: s.version for s in self.signals}
 
@@ -113,18 +124,16 @@ class SignalWorker:
         unclassified: dict[str, dict[str, Path]] = {}
         for signal in self.signals:
             # Hand over what this batch added and forget it here: each item reaches the driver once per worker.
-            made = getattr(signal, "new_classifications", None)
-            if made:
-                new[signal.name] = dict(made)
-                made.clear()
-            pngs = getattr(signal, "thumbnails", None)
-            if pngs:
-                thumbnails[signal.name] = dict(pngs)
-                pngs.clear()
-            left = getattr(signal, "unclassified_files", None)
-            if left:
-                unclassified[signal.name] = dict(left)
-                left.clear()
+            if isinstance(signal, Classifying):
+                if signal.new_classifications:
+                    new[signal.name] = dict(signal.new_classifications)
+                    signal.new_classifications.clear()
+                if signal.unclassified_files:
+                    unclassified[signal.name] = dict(signal.unclassified_files)
+                    signal.unclassified_files.clear()
+            if isinstance(signal, MakesThumbnails) and signal.thumbnails:
+                thumbnails[signal.name] = dict(signal.thumbnails)
+                signal.thumbnails.clear()
         out = BatchOutput([int(i) for i in batch["index"]], results, self.versions, new, thumbnails, unclassified)
         # One output row per batch: the pickled BatchOutput (an opaque binary column to Ray Data).
         return {"payload": [pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)]}
@@ -231,14 +240,14 @@ class RayRunner:
                                    " install the same groupscan and models on every node")
         for out in outputs:
             for name, made in out.new_classifications.items():
-                _held(by_name[name], "new_classifications").update(made)
-                preload = getattr(by_name[name], "preload", None)
-                if callable(preload):
-                    preload(made)
+                _classifying(by_name[name]).new_classifications.update(made)
+                signal = by_name[name]
+                if isinstance(signal, Preloading):
+                    signal.preload(made)
             for name, pngs in out.thumbnails.items():
-                _held(by_name[name], "thumbnails").update(pngs)
+                _thumbnailing(by_name[name]).thumbnails.update(pngs)
             for name, left in out.unclassified.items():
-                _held(by_name[name], "unclassified_files").update(left)
+                _classifying(by_name[name]).unclassified_files.update(left)
         # Results in LocalRunner's order: signal by signal, groups in input order.
         position = {s.name: i for i, s in enumerate(signals)}
         order = {snap.group_id: i for i, snap in enumerate(snapshots)}

@@ -10,9 +10,9 @@ icon classifications and thumbnails), so that the store cannot tell which runner
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from scanner.images.icon_pool import MIN_POOL_ICONS
+from scanner.images.icon_pool import MIN_POOL_ICONS, IconPrefetch
 from scanner.schema import GroupSnapshot
 from scanner.signals.base import ScanContext, Signal, SignalResult
 
@@ -37,6 +37,14 @@ class Prefetching(Protocol):
                  min_icons: int) -> int: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class TakesIconFeed(Protocol):
+    """A signal that collects the icons a feed started hashing while a cold scan read its records
+    (``scanner.images.icon_pool.IconFeed``), instead of hashing them again."""
+
+    def adopt(self, prefetch: IconPrefetch[Any]) -> None: ...
 
 
 class LocalRunner:

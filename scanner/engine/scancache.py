@@ -47,7 +47,7 @@ from pathlib import Path
 
 from scanner.engine.packed import pack, packed_values
 from scanner.graph.groups import GraphKeys, GroupState, graph_keys
-from scanner.signals.base import Signal, SignalResult
+from scanner.signals.base import CacheKeyed, Signal, SignalResult
 
 FORMAT = 4
 # A fresh base is written when the deltas would exceed this many files, or touch a quarter of the groups.
@@ -61,8 +61,7 @@ def signal_key(signals: Sequence[Signal]) -> str:
 
 def cache_key(signal: Signal) -> str | None:
     """A signal's cache key, or None when its results must be computed at every scan."""
-    method = getattr(signal, "cache_key", None)
-    return method() if callable(method) else None
+    return signal.cache_key() if isinstance(signal, CacheKeyed) else None
 
 
 @dataclass

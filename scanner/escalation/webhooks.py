@@ -19,7 +19,7 @@ import json
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -30,6 +30,7 @@ from scanner.auth.users import User, require
 from scanner.policy import Policy
 from scanner.review.cases import utc
 from scanner.store import audit
+from scanner.store.outbox import enqueue
 from scanner.store.review_models import WebhookDelivery
 from scanner.store.tx import write
 
@@ -159,3 +160,24 @@ def retry(engine: Engine, user: User, delivery_id: int, now: datetime | None = N
         audit.append(session, user.name, "webhook_retry", str(delivery_id), {}, at=now)
 
     write(engine, act)
+
+
+class WebhookAction:
+    """Webhooks as an action (``groupscan.actions``): each decision and escalation is queued, in its own
+    transaction, for every webhook subscribed to it; after a scan the ``scan`` event is queued and what is due
+    is sent."""
+
+    name = "webhooks"
+
+    def on_decision(self, session: Session, policy: Policy, event: str, payload: Mapping[str, object],
+                    now: datetime) -> None:
+        enqueue(session, policy, event, dict(payload), now)
+
+    def on_scan(self, engine: Engine, policy: Policy, event: Mapping[str, object]) -> list[str]:
+        if not any("scan" in hook.events for hook in policy.escalation.webhooks):
+            return []
+        now = datetime.now(UTC)
+        write(engine, lambda session: enqueue(session, policy, "scan", dict(event), now))
+        run = deliver_due(engine, policy)
+        return [f"webhook delivery {d} will be retried" for d in run.retried]
+

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import ClassVar
+
+from pydantic import BaseModel
 
 from scanner.images.icon_classifier import IconClassifier, load_classifier
 from scanner.images.icon_pool import (
@@ -29,10 +32,10 @@ from scanner.images.icon_pool import (
     icon_key,
 )
 from scanner.images.pdq import IconError, IconHash
-from scanner.policy import IconPolicy
+from scanner.policy import IconPolicy, Policy
 from scanner.reasons import Reason
 from scanner.schema import GroupSnapshot
-from scanner.signals.base import ScanContext, SignalResult
+from scanner.signals.base import ScanContext, SignalResult, SignalSetup, example
 
 
 def _icon_paths(snapshots: Sequence[GroupSnapshot], context: ScanContext) -> Iterator[Path]:
@@ -45,6 +48,18 @@ def _icon_paths(snapshots: Sequence[GroupSnapshot], context: ScanContext) -> Ite
 class IconSignal:
     name = "icon"
     version = "2"
+    order: ClassVar[int] = 20
+    config_model: ClassVar[type[BaseModel] | None] = IconPolicy
+
+    @classmethod
+    def from_policy(cls, policy: Policy, setup: SignalSetup) -> IconSignal | None:
+        return cls(policy.signals.icon) if policy.signals.icon.enabled else None
+
+    @classmethod
+    def examples(cls) -> list[GroupSnapshot]:
+        return [example("ex:icon:upstream", "Family", icon_signals={"pdq": "a5" * 32,
+                                                                    "classifier": {"explicit": 0.02}}),
+                example("ex:icon:none", "Family")]
 
     def __init__(self, policy: IconPolicy, classifier: IconClassifier | None = None) -> None:
         self.policy = policy
@@ -75,6 +90,9 @@ class IconSignal:
 
     def preload(self, classified: dict[str, dict[str, float]]) -> None:
         self._classified.update(classified)
+
+    def preloaded(self) -> dict[str, dict[str, float]]:
+        return dict(self._classified)
 
     def attach(self, stored: Callable[[], Container[str]],
                fetch: Callable[[Sequence[str]], dict[str, dict[str, float]]]) -> None:

@@ -14,6 +14,7 @@ from scanner.images.icon import IconSignal
 from scanner.images.icon_classifier import classifier_model_id
 from scanner.images.icon_pool import Budget, ClassifyPlan, Digests
 from scanner.policy import Policy
+from scanner.signals.base import MakesThumbnails
 from scanner.store.models import IconClassification, IconThumbnail
 
 
@@ -119,7 +120,8 @@ def store_thumbnails(engine: Engine, signals: Sequence[object], policy: Policy, 
     """Store the moderator-safe thumbnails of icons seen for the first time (one transaction). Returns how many."""
     made: dict[str, bytes] = {}
     for signal in signals:
-        made.update(getattr(signal, "thumbnails", {}))
+        if isinstance(signal, MakesThumbnails):
+            made.update(signal.thumbnails)
     made = {sha: png for sha, png in made.items() if png}
     if not made:
         return 0

@@ -20,13 +20,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import ClassVar
 
 import yaml
+from pydantic import BaseModel
 
-from scanner.policy import INDICATOR_CLASSES, LexiconPolicy
+from scanner.policy import INDICATOR_CLASSES, LexiconPolicy, Policy
 from scanner.reasons import Reason
 from scanner.schema import GroupSnapshot
-from scanner.signals.base import ScanContext, SignalResult
+from scanner.signals.base import ScanContext, SignalResult, SignalSetup, example
 from scanner.text.lexicon_match import (
     FUZZY_MIN_LETTERS,
     FUZZY_MIN_WEIGHT,
@@ -271,6 +273,17 @@ class LexiconSignal:
     name = "lexicon"
     # 2: romanised, skeleton, fuzzy and glued matching (the fingerprint covers the terms, not the matcher).
     version = "2"
+    order: ClassVar[int] = 10
+    config_model: ClassVar[type[BaseModel] | None] = LexiconPolicy
+
+    @classmethod
+    def from_policy(cls, policy: Policy, setup: SignalSetup) -> LexiconSignal | None:
+        return cls(policy.signals.lexicon, setup.lexicon) if policy.signals.lexicon.enabled else None
+
+    @classmethod
+    def examples(cls) -> list[GroupSnapshot]:
+        return [example("ex:lexicon:trade", "teen paid new link"),
+                example("ex:lexicon:benign", "Sundarpur cricket club", "Sunday matches, 18+ league")]
 
     def __init__(self, policy: LexiconPolicy, lexicon: Lexicon | None = None) -> None:
         self.policy = policy

@@ -12,11 +12,14 @@ import hashlib
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
 
-from scanner.policy import TextModelPolicy
+from pydantic import BaseModel
+
+from scanner.policy import Policy, TextModelPolicy
 from scanner.reasons import Reason
 from scanner.schema import GroupSnapshot
-from scanner.signals.base import ScanContext, SignalResult
+from scanner.signals.base import ScanContext, SignalResult, SignalSetup, example
 from scanner.text.lexicon import Lexicon, default_lexicon
 from scanner.text.model.model import DEFAULT_MODEL_DIR, TextModel
 from scanner.text.model.ngrams import MAX_CHARS
@@ -74,6 +77,19 @@ def describe(field: str, category: str, probability: float, words: Sequence[tupl
 
 class TextModelSignal:
     name = "text_model"
+    order: ClassVar[int] = 30
+    config_model: ClassVar[type[BaseModel] | None] = TextModelPolicy
+
+    @classmethod
+    def from_policy(cls, policy: Policy, setup: SignalSetup) -> TextModelSignal | None:
+        if not policy.signals.text_model.enabled:
+            return None
+        return cls(policy.signals.text_model, categories=list(policy.categories), lexicon=setup.lexicon)
+
+    @classmethod
+    def examples(cls) -> list[GroupSnapshot]:
+        return [example("ex:text_model:trade", "teen paid new link"),
+                example("ex:text_model:benign", "Sundarpur cricket club")]
 
     def __init__(self, policy: TextModelPolicy, model: TextModel | None = None, categories: Sequence[str] = (),
                  lexicon: Lexicon | None = None):
