@@ -17,7 +17,8 @@ from scanner.review.cases import queue
 from scanner.store import audit
 from scanner.store.db import open_database
 from scanner.store.review_models import ReviewCase, ReviewDecision, UserPreference
-from tests.conftest import copy_database, with_icons, write_jsonl
+from tests.support.databases import copy_database
+from tests.support.factories import with_icons, write_jsonl
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 PASSWORD = "correct horse battery"

@@ -28,7 +28,8 @@ from scanner.review.prefs import Preferences, save_preferences
 from scanner.store import audit
 from scanner.store.db import open_database
 from scanner.store.review_models import ReviewCase, ReviewDecision
-from tests.conftest import missing_server, with_icons, write_jsonl
+from tests.support.factories import with_icons, write_jsonl
+from tests.support.servers import missing_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "dashboard"

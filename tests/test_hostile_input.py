@@ -32,7 +32,7 @@ from scanner.sources.jsonl import JsonLinesSource
 from scanner.store.db import open_database
 from scanner.store.models import RejectedRecord, ScanRun, Snapshot
 from scanner.store.snapshots import ingest
-from tests.conftest import snapshot, write_jsonl
+from tests.support.factories import snapshot, write_jsonl
 
 pytestmark = pytest.mark.timeout(120)  # a FIFO must never hang a test
 H1 = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"

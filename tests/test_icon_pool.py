@@ -19,7 +19,7 @@ from scanner.images.pdq import IconError, IconHash
 from scanner.policy import load_policy
 from scanner.schema import GroupSnapshot
 from scanner.signals.base import ScanContext
-from tests.conftest import snapshot
+from tests.support.factories import snapshot
 
 ICONS = 150  # three chunks of 64 and a partial one: several tasks, both workers busy
 
@@ -126,7 +126,7 @@ def test_a_cold_scan_hashes_icons_while_it_reads(folder, tmp_path, monkeypatch) 
     from scanner.store.db import open_database
     from scanner.store.models import IconThumbnail
     from scanner.store.queries import group_dicts
-    from tests.conftest import write_jsonl
+    from tests.support.factories import write_jsonl
 
     records = [snapshot(f"g{i}", icon={"path": f"icons/i{i % ICONS}.png"}) for i in range(2 * ICONS)]
     # An earlier snapshot of g0 with another icon (hashed while reading, then replaced), and a bad line.

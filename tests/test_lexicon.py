@@ -96,7 +96,7 @@ def test_anchor_prefilter_finds_exactly_what_the_plain_scan_finds():
     from dataclasses import replace
 
     from scanner.text.normalize import normalize
-    from tests.conftest import SAMPLE
+    from tests.support.factories import SAMPLE
 
     lexicon = default_lexicon()
     plain = replace(lexicon, terms=tuple(replace(t, anchor="") for t in lexicon.terms))

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from scanner.images.open_nsfw import MODEL_ID, OpenNSFWClassifier, model_path
 from scanner.images.pdq import load_rgb
 from scanner.policy import load_policy
-from tests.conftest import snapshot, write_jsonl
+from tests.support.factories import snapshot, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 

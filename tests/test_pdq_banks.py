@@ -203,7 +203,7 @@ def test_scans_store_one_blurred_greyscale_thumbnail_per_icon(tmp_path):
     from scanner.policy import load_policy
     from scanner.store.db import open_database
     from scanner.store.queries import group_dicts, icon_thumbnail
-    from tests.conftest import snapshot, write_jsonl
+    from tests.support.factories import snapshot, write_jsonl
 
     rng = np.random.default_rng(3)
     (tmp_path / "icons").mkdir()
@@ -243,7 +243,7 @@ def test_nudenet_plugin_scores_icons_once_each_in_batches(tmp_path):
     from scanner.policy import load_policy
     from scanner.schema import parse_snapshot
     from scanner.signals.base import ScanContext
-    from tests.conftest import snapshot
+    from tests.support.factories import snapshot
 
     try:
         classifier = load_classifier("nudenet")
@@ -288,7 +288,7 @@ def test_icon_classifications_are_stored_and_never_repeated_across_scans(tmp_pat
     from scanner.policy import load_policy
     from scanner.store.db import open_database
     from scanner.store.models import IconClassification
-    from tests.conftest import snapshot, write_jsonl
+    from tests.support.factories import snapshot, write_jsonl
 
     try:
         load_classifier("nudenet")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 from sqlalchemy import select, text
@@ -16,30 +15,7 @@ from scanner.policy import default_policy
 from scanner.store.db import open_database
 from scanner.store.models import Cluster, Group, RejectedRecord, ScanRun, Snapshot
 from scanner.store.queries import cluster_dicts
-from tests.conftest import snapshot, write_jsonl
-
-
-def wa(code: str) -> str:
-    return f"https://chat.whatsapp.com/{code:0>22}"
-
-
-def mini_world(seed: int = 5, bad: bool = True) -> list:
-    rng = random.Random(seed)
-    records: list = []
-    for i in range(15):
-        targets = rng.sample([r for r in range(15) if r != i], 3)
-        records.append(snapshot(
-            f"wa:ring{i}", name="t33n xxx new link" if i < 6 else f"friends {i}",
-            own_invite_links=[wa(f"R{i}")], admins=[f"adm:{i % 2}"],
-            posted_invite_links=[{"url": wa(f"R{t}")} for t in targets],
-        ))
-    for i in range(30):
-        records.append(snapshot(f"wa:b{i}", name=["Class 8 parents", "Teen Patti players", "cricket"][i % 3],
-                                own_invite_links=[wa(f"B{i}")], admins=[f"fam:{i // 3}"]))
-    if bad:
-        records.insert(3, "{bad json")
-        records.insert(10, snapshot("wa:bad", member_count="many"))
-    return records
+from tests.support.factories import mini_world, snapshot, wa, write_jsonl
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from scanner.schema import GroupSnapshot
 from scanner.signals.base import CacheKeyed, ScanContext, SignalPlugin, SignalSetup
 from scanner.store.db import open_database
 from scanner.store.queries import group_detail
-from tests.conftest import ROOT
 from tests.plugin_example import action as example_action
+from tests.support.factories import ROOT
 
 SIGNALS = sorted(registry.registered("signals"))
 

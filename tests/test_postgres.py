@@ -30,8 +30,7 @@ from scanner.store.db import open_database
 from scanner.store.models import Cluster, Group, ScanRun, Snapshot
 from scanner.store.review_models import AuditEvent, BotAlert, BotState, ReviewDecision, UserPreference
 from scanner.store.tx import write
-from tests.conftest import snapshot, with_icons, write_jsonl
-from tests.test_pipeline import wa
+from tests.support.factories import snapshot, wa, with_icons, write_jsonl
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import text
 
 from scanner.store.db import open_database
-from tests.conftest import ROOT, SAMPLE
+from tests.support.factories import ROOT, SAMPLE
 
 pytestmark = pytest.mark.sqlite_only("the Ray scan runs with loopback only and cannot reach the PostgreSQL server")
 
@@ -217,7 +217,7 @@ def test_ray_runner_merges_worker_state_and_keeps_local_signals_local(tmp_path):
     import numpy as np
     from PIL import Image
 
-    from tests.conftest import snapshot, write_jsonl
+    from tests.support.factories import snapshot, write_jsonl
 
     data = tmp_path / "data"
     (data / "icons").mkdir(parents=True)

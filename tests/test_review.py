@@ -32,19 +32,8 @@ from scanner.store import audit
 from scanner.store.db import open_database
 from scanner.store.models import Group, TextLabel
 from scanner.store.review_models import AuditEvent, ReviewCase
-from tests.conftest import snapshot, with_icons, write_jsonl
-from tests.test_pipeline import wa
-
-MOD, MOD2 = User("mia", "moderator"), User("noor", "moderator")
-LEAD, LEAD2 = User("lee", "lead"), User("lou", "lead")
-AUDITOR, ADMIN = User("ada", "auditor"), User("adm", "admin")
-RING = {f"wa:ring{i}" for i in range(15)}
-
-
-def ring_case(engine) -> str:
-    page = queue(engine, MOD)
-    (row,) = [r for r in page.rows if r["category"] == "child_safety"]
-    return row["case_id"]
+from tests.support.factories import snapshot, wa, with_icons, write_jsonl
+from tests.support.review import ADMIN, AUDITOR, LEAD, LEAD2, MOD, MOD2, RING, ring_case
 
 
 def test_a_scan_opens_one_case_per_flagged_cluster_and_a_rescan_changes_nothing(scanned):

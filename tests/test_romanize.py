@@ -19,7 +19,7 @@ from scanner.text.lexicon import default_lexicon, find_hits
 from scanner.text.normalize import normalize
 from scanner.text.romanize import romanize, romanize_token, skeleton
 from scanner.text.text_model import windows
-from tests.conftest import snapshot, write_jsonl
+from tests.support.factories import snapshot, write_jsonl
 
 # The Brahmic blocks share Devanagari's layout (ISCII), so a word moves between scripts by a fixed offset.
 BRAHMIC = {"bengali": 0x80, "gurmukhi": 0x100, "gujarati": 0x180, "odia": 0x200, "tamil": 0x280,

@@ -15,7 +15,7 @@ from scanner.policy import default_policy
 from scanner.scoring.evaluation import group_metrics, network_metrics, read_labels
 from scanner.store.db import open_database
 from scanner.store.queries import cluster_dicts, group_dicts, rejected_dicts
-from tests.conftest import SAMPLE
+from tests.support.factories import SAMPLE
 
 
 @pytest.fixture(scope="module")

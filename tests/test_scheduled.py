@@ -19,8 +19,7 @@ from scanner.engine.scanlock import DatabaseLock
 from scanner.store import audit
 from scanner.store.db import open_database
 from scanner.store.models import ScanLock, ScanRun
-from tests.conftest import snapshot, write_jsonl
-from tests.test_pipeline import mini_world, wa
+from tests.support.factories import mini_world, snapshot, wa, write_jsonl
 
 GROUPSCAN = [sys.executable, "-m", "scanner.cli"]
 

@@ -11,9 +11,7 @@ from PIL import Image
 from scanner.engine.pipeline import run_scan
 from scanner.images.hashbank import read_bank
 from scanner.policy import default_policy
-from tests.conftest import snapshot, write_jsonl
-from tests.test_incremental import icon, results_of, two_databases
-from tests.test_pipeline import wa
+from tests.support.factories import icon, results_of, snapshot, two_databases, wa, write_jsonl
 
 
 def small_caps_policy():
@@ -203,7 +201,7 @@ def test_a_decision_rescores_its_network_and_a_full_scan_then_changes_nothing(tm
     from scanner.review.decisions import claim, decide
     from scanner.store.db import open_database
     from scanner.store.models import Group
-    from tests.test_pipeline import mini_world
+    from tests.support.factories import mini_world
 
     data = tmp_path / "data"
     data.mkdir()

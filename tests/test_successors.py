@@ -3,7 +3,7 @@ from __future__ import annotations
 from scanner.graph.groups import fold
 from scanner.graph.successors import name_tokens, similarity, successions
 from scanner.schema import GroupSnapshot
-from tests.conftest import snapshot
+from tests.support.factories import snapshot
 
 
 def link(code: str) -> str:

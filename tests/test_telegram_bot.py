@@ -23,7 +23,7 @@ from scanner.store import audit
 from scanner.store.db import open_database
 from scanner.store.models import Group
 from scanner.store.review_models import ReviewCase
-from tests.telegram_standin import BotApiStandIn, administrator
+from tests.support.telegram_standin import BotApiStandIn, administrator
 
 TOKEN = "123456:TEST-TOKEN"
 ADMIN_CHAT = -500

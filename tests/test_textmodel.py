@@ -21,7 +21,7 @@ from scanner.text.model.ngrams import char_ids, char_ngrams
 from scanner.text.model.train import HeadConfig, fit_head, reference_probabilities, write_head
 from scanner.text.model.vocab import NAME_TEMPLATES, SLOTS
 from scanner.text.normalize import normalize
-from tests.conftest import ROOT, snapshot, write_jsonl
+from tests.support.factories import ROOT, snapshot, write_jsonl
 
 TINY = [("family group", "benign"), ("cricket fans", "benign"), ("job alerts pune", "benign"),
         ("recipes and tips", "benign"), ("teen 18+ paid", "child_safety"), ("school girls xxx vip", "child_safety"),

@@ -19,8 +19,7 @@ from scanner.policy import default_policy
 from scanner.schema import GroupSnapshot
 from scanner.store.db import open_database
 from scanner.store.queries import cluster_dicts, group_detail, group_dicts
-from tests.conftest import snapshot, write_jsonl
-from tests.test_graph import planted_world
+from tests.support.factories import planted_world, snapshot, write_jsonl
 
 
 def tg(code: str) -> str:

@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scanner.cli import app
-from tests.conftest import ROOT, SAMPLE
+from tests.support.factories import ROOT, SAMPLE
 
 pytestmark = pytest.mark.sqlite_only("packaging, not the database: the wheel's scan uses its own SQLite file")
 

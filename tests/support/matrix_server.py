@@ -36,7 +36,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SYNAPSE_PYTHON = ROOT / ".venv-synapse" / "bin" / "python"
 
 # Far above anything a test does: Synapse's defaults (e.g. 10 messages then 0.2/s) would make tests flaky or slow.
