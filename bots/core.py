@@ -10,8 +10,6 @@ and other memory also live in the database (``bot_state``).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 from collections.abc import Sequence
@@ -29,7 +27,7 @@ from sqlmodel import Session, select
 from scanner.auth.users import User
 from scanner.engine.pipeline import ScanSummary, scan_records
 from scanner.engine.scanlock import DatabaseLock
-from scanner.escalation.policylist import EVENT_TYPE, build_rules
+from scanner.escalation.policylist import mark_published, rules_to_publish
 from scanner.images.hashbank import HashBank
 from scanner.policy import Policy
 from scanner.review.case_view import case_detail
@@ -221,28 +219,11 @@ class BotCore:
         """Policy rules not yet published to ``room`` in their current form. Rules this bot published under the
         old ``groupscan:`` state keys come back with empty content, which removes a policy rule (MSC2313), since
         their rules are now published under matrix-protection-suite's state keys."""
-        published = self.get_state(f"rules:{room}")
-        current = build_rules(self.engine, takedown, hashed)
-        keys = {rule["state_key"] for rule in current}
-        retired = [{"type": EVENT_TYPE, "state_key": key, "content": {}} for key in sorted(published)
-                   if key.startswith(LEGACY_STATE_KEY) and key not in keys]
-        return retired + [rule for rule in current if published.get(rule["state_key"]) != _digest(rule)]
+        return rules_to_publish(self.engine, self.get_state(f"rules:{room}"), takedown, hashed)
 
     def mark_published(self, room: str, rules: Sequence[dict]) -> None:
-        published = self.get_state(f"rules:{room}")
-        published.update({rule["state_key"]: _digest(rule) for rule in rules if rule["content"]})
-        for rule in rules:
-            if not rule["content"]:
-                published.pop(rule["state_key"], None)
-        self.put_state(f"rules:{room}", published)
+        self.put_state(f"rules:{room}", mark_published(self.get_state(f"rules:{room}"), rules))
         if rules:
             write(self.engine, lambda session: audit.append(
                 session, f"bot:{self.channel}"[:64], "policy_rules_published", room,
                 {"rules": len(rules), "state_keys": [r["state_key"] for r in rules][:50]}))
-
-# The state keys of rules published before they followed matrix-protection-suite's convention.
-LEGACY_STATE_KEY = "groupscan:"
-
-
-def _digest(rule: dict) -> str:
-    return hashlib.sha256(json.dumps(rule, sort_keys=True).encode("utf-8")).hexdigest()

@@ -280,6 +280,18 @@ class MatrixNotifyPolicy(_Model):
     only_when_new: bool = True
 
 
+class PolicyListPublishPolicy(_Model):
+    """Publish the Matrix policy list (``m.policy.rule.room`` rules for confirmed-violating rooms) into a policy
+    room after each scan, as the Matrix bot does (token from the named environment variable)."""
+
+    homeserver: str
+    room_id: str
+    token_env: str = "GROUPSCAN_POLICY_LIST_TOKEN"
+    # MSC4204 takedown instead of m.ban, and MSC4205 hashed entities (as `groupscan policy-list export`).
+    takedown: bool = False
+    hashed: bool = False
+
+
 class EscalationPolicy(_Model):
     """Evidence bundles, reports, webhooks and retention."""
 
@@ -291,6 +303,8 @@ class EscalationPolicy(_Model):
     webhook_timeout_seconds: float = Field(default=5, gt=0)
     retention_keep_latest: bool = True
     scan_notify_matrix: MatrixNotifyPolicy | None = None
+    # The policy-list action (scanner/escalation/policylist_action.py); none by default.
+    publish_policy_list: PolicyListPublishPolicy | None = None
 
 
 class Policy(_Model):

@@ -59,7 +59,7 @@ def test_the_built_in_plugins_are_registered_through_entry_points_like_anyone_el
     for kind, group in registry.GROUPS.items():
         assert list(registry.registered(kind)) == list(declared[group]), kind
     assert {"lexicon", "icon", "text_model", "review"} <= set(declared["groupscan.signals"])
-    assert set(declared["groupscan.actions"]) == {"webhooks", "matrix-notice"}
+    assert set(declared["groupscan.actions"]) == {"webhooks", "matrix-notice", "policy-list"}
 
 
 def test_a_signal_weight_is_read_from_its_own_section_and_from_the_old_key(tmp_path):
