@@ -41,10 +41,10 @@ def free_port() -> int:
 def prepare(folder: Path) -> tuple[Path, list[str]]:
     from sqlmodel import Session, col, select
 
+    from scanner.auth.users import User, add_user
     from scanner.review.prefs import Preferences, save_preferences
     from scanner.store.db import open_database
-    from scanner.store.models import ReviewCase
-    from scanner.users import User, add_user
+    from scanner.store.review_models import ReviewCase
 
     db = folder / "bench.db"
     # As a deployer scans: the CLI, which also loads the sample's demo hash lists (sample_groups/hashlists).

@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from scanner.signals.hashbank import BankEntry, HashBank, match_banks
-from scanner.signals.icon_pool import Budget, ClassifyPlan, Examiner, HashLimits, IconPrefetch
-from scanner.signals.open_nsfw import OpenNSFWClassifier
-from scanner.signals.pdq import hash_icon_bytes
+from scanner.images.hashbank import BankEntry, HashBank, match_banks
+from scanner.images.icon_pool import Budget, ClassifyPlan, Examiner, HashLimits, IconPrefetch
+from scanner.images.open_nsfw import OpenNSFWClassifier
+from scanner.images.pdq import hash_icon_bytes
 
 
 def _icons(count: int, seed: int) -> list[bytes]:
@@ -128,7 +128,7 @@ def main() -> None:
     pool_figures(args.pool_icons, args.workers)
 
     try:
-        from scanner.signals.icon_classifier import IconClassifierError, NudeNetClassifier
+        from scanner.images.icon_classifier import IconClassifierError, NudeNetClassifier
 
         classifier = NudeNetClassifier()
         images = [np.asarray(Image.open(io.BytesIO(d)).convert("RGB")) for d in icons[:64]]

@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from scanner.signals.open_nsfw import OpenNSFWClassifier, model_path, preprocess
-from scanner.signals.pdq import IconError, load_rgb
+from scanner.images.open_nsfw import OpenNSFWClassifier, model_path, preprocess
+from scanner.images.pdq import IconError, load_rgb
 
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")

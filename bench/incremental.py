@@ -84,7 +84,7 @@ def make_delta(data: Path, share: float, seed: int) -> tuple[Path, int]:
 def copy_cache(source: Path, source_db: Path, target: Path, target_db: Path) -> None:
     """Copy a scan cache folder for a copy of its database. The cache files are named after the database's URL
     (``scancache.cache_path``), so they are renamed for the copy's."""
-    from scanner.scancache import cache_path
+    from scanner.engine.scancache import cache_path
     from scanner.store.db import make_engine
 
     def name(db: Path) -> str:

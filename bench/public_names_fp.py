@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from scanner.policy import load_policy
-from scanner.textmodel.classify import classify_names
+from scanner.scoring.names import classify_names
 
 DEFAULT = Path(__file__).resolve().parents[1].parent.parent / "shared" / "eval" / "public_group_names.tsv"
 

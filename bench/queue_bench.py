@@ -19,11 +19,12 @@ from pathlib import Path
 from sqlalchemy import insert, update
 from sqlmodel import col
 
+from scanner.auth.users import User
 from scanner.policy import default_policy
 from scanner.review.cases import QueueFilter, queue, sync_cases
 from scanner.store.db import open_database
-from scanner.store.models import Cluster, ReviewCase, ScanRun
-from scanner.users import User
+from scanner.store.models import Cluster, ScanRun
+from scanner.store.review_models import ReviewCase
 
 CATEGORIES = ["child_safety", "sexual_solicitation", "incitement", "adult_content", "scam"]
 SEVERITY = {"child_safety": "P0", "sexual_solicitation": "P1", "incitement": "P1", "adult_content": "P2",

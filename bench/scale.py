@@ -4,14 +4,14 @@
     .venv/bin/python -m bench.scale --groups 100000 --workdir /tmp/scale-data      # keep and reuse the data
     .venv/bin/python -m bench.scale --groups 1000000 --data /tmp/scale-data/groups-100000-seed-11 --tile
 
-Not a test: it prints figures for the scale issue. Stages, with the calls ``scanner.assess`` makes and the default
-policy (``scanner.policy.default_policy()``):
+Not a test: it prints figures for the scale issue. Stages, with the calls ``scanner.engine.assess`` makes and the
+default policy (``scanner.policy.default_policy()``):
 
 - generate: ``python -m sample_groups.generate --seed S --groups N --out DIR --quiet`` in a subprocess. The
   generator has no option to skip icons (drawing them and saving them as optimised PNG is most of its time). If
   a projection from a 2,000-group probe says N will take longer than ``--generate-budget``, the largest round
   size that fits is generated instead, and said so. ``--workdir`` keeps generated folders and reuses them.
-- read+validate (``scanner.sources.resolve`` then ``source.read``), fold (``scanner.groups.fold``), icon PDQ
+- read+validate (``scanner.sources.resolve`` then ``source.read``), fold (``scanner.graph.groups.fold``), icon PDQ
   (the icon signal's hashing, without the moderator thumbnails), graph build (``scanner.graph.build.project``,
   with the faiss near-duplicate icon search also timed on its own).
 - GRAPH STAGE: the whole graph stage of ``assess`` with the fast backend (projection, Leiden, each group's ties
@@ -31,7 +31,7 @@ policy (``scanner.policy.default_policy()``):
   XOR-ed with a per-copy mask, which keeps distances inside a copy). The projection of the copies is the base
   projection repeated block-diagonally; the GRAPH STAGE is timed on the copied groups in a child (with the
   icon pairs known: each copy's pairs are the base pairs under its mask).
-- full scan (``--full-scan-groups``, default 20000, 0 skips): ``scanner.pipeline.run_scan`` into a temporary
+- full scan (``--full-scan-groups``, default 20000, 0 skips): ``scanner.engine.pipeline.run_scan`` into a temporary
   SQLite database, in a subprocess, with the scan's own stage timings.
 
 Output: one line per stage as it finishes, then a table (seconds, groups/s, peak RSS, RSS added by the stage)
@@ -47,33 +47,30 @@ import argparse
 import csv
 import gc
 import json
-import multiprocessing
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
-import faiss
 import networkx as nx
 import numpy as np
 
+from bench.scale_report import GRAPH_STAGES, Report, Row, forked, measure, reset_peak, run_child
+from bench.scale_tiling import tile_icon_pairs, tile_projection, tile_states
 from scanner.graph.backend import FastBackend, GraphBackend, NetworkxBackend
 from scanner.graph.build import Projection, project
+from scanner.graph.groups import GroupState, fold
 from scanner.graph.icons import near_duplicate_hash_pairs
 from scanner.graph.propagate import proximity
 from scanner.graph.ties import category_support, network_support
-from scanner.groups import GroupState, fold
+from scanner.images.hashbank import near_duplicate_pairs
+from scanner.images.pdq import IconError, IconHash, hash_icon_file
 from scanner.policy import Policy, default_policy
 from scanner.schema import GroupSnapshot, Located
-from scanner.signals.hashbank import near_duplicate_pairs
-from scanner.signals.pdq import IconError, IconHash, hash_icon_file
 from scanner.sources import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,155 +80,6 @@ SEED_RISK = 0.9
 # Generation grows a little faster than linearly (the icon bank checks each new icon against all issued ones):
 # 100,000 groups took 1.2x the linear projection from a 2,000-group probe here.
 GENERATE_GROWTH = 1.25
-TILE = "~copy"
-GRAPH_STAGES = ("backend graph", "components", "communities", "pagerank x5")
-
-
-@dataclass
-class Row:
-    stage: str
-    groups: int
-    seconds: float | None = None
-    peak_mb: float | None = None
-    added_mb: float | None = None
-    note: str = ""
-    backend: str = ""
-
-    @property
-    def name(self) -> str:
-        return f"{self.stage} [{self.backend}]" if self.backend else self.stage
-
-
-class Report:
-    def __init__(self) -> None:
-        self.rows: list[Row] = []
-
-    def add(self, row: Row) -> Row:
-        self.rows.append(row)
-        print(self.line(row), flush=True)
-        return row
-
-    @staticmethod
-    def line(row: Row) -> str:
-        if row.seconds is None:
-            return f"{row.name:<38} {row.groups:>11,} {'-':>9} {'-':>11} {'-':>9} {'-':>8}  {row.note}"
-        rate = row.groups / row.seconds if row.seconds > 0 else float("inf")
-        peak = f"{row.peak_mb:,.0f}" if row.peak_mb is not None else "-"
-        added = f"{row.added_mb:+,.0f}" if row.added_mb is not None else "-"
-        return f"{row.name:<38} {row.groups:>11,} {row.seconds:>9.2f} {rate:>11,.0f} {peak:>9} {added:>8}  {row.note}"
-
-    def table(self) -> None:
-        print(f"\n{'stage':<38} {'groups':>11} {'seconds':>9} {'groups/s':>11} {'peak MB':>9} {'+MB':>8}  note")
-        for row in self.rows:
-            print(self.line(row))
-        sizes = sorted({r.groups for r in self.rows if r.backend})
-        print(f"\n{'graph stage':<16} {'groups':>11} {'fast s':>9} {'networkx s':>11} {'fast/nx':>8} {'nx/fast':>8}")
-        for size in sizes:
-            for stage in GRAPH_STAGES:
-                found = {r.backend: r for r in self.rows if r.stage == stage and r.groups == size and r.backend}
-                fast, slow = found.get("fast"), found.get("networkx")
-                if fast is None:
-                    continue
-                fast_s = f"{fast.seconds:.2f}" if fast.seconds is not None else "-"
-                if slow is None or slow.seconds is None or fast.seconds is None:
-                    why = slow.note if slow is not None else "not run"
-                    print(f"{stage:<16} {size:>11,} {fast_s:>9} {'-':>11} {'-':>8} {'-':>8}  networkx: {why}")
-                    continue
-                ratio = fast.seconds / slow.seconds if slow.seconds > 0 else float("nan")
-                speedup = slow.seconds / fast.seconds if fast.seconds > 0 else float("inf")
-                print(f"{stage:<16} {size:>11,} {fast_s:>9} {slow.seconds:>11.2f} {ratio:>8.3f} {speedup:>7.1f}x")
-
-
-# ----------------------------------------------------------------------------------------------- measuring
-def rss_kb() -> int:
-    """Current resident set size (Linux; 0 elsewhere)."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
-    return pages * os.sysconf("SC_PAGE_SIZE") // 1024
-
-
-def reset_peak() -> bool:
-    """Reset this process's RSS high-water mark, so that ru_maxrss becomes the peak of what follows."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-@dataclass
-class Measure:
-    seconds: float
-    peak_mb: float
-    added_mb: float
-
-
-def measure(run: Callable[[], object]) -> tuple[object, Measure]:
-    reset_peak()
-    before = rss_kb()
-    started = time.perf_counter()
-    result = run()
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return result, Measure(seconds, peak / 1024, (peak - before) / 1024)
-
-
-def _child(run: Callable[[], str], prepare: Callable[[], object] | None, sender) -> None:
-    # libgomp cannot start its thread pool again after a fork: faiss (project()'s icon search) would hang.
-    faiss.omp_set_num_threads(1)
-    try:
-        if prepare is not None:
-            prepare()
-        note, taken = measure(run)
-        sender.send({"measure": taken, "note": str(note or "")})
-    except BaseException as error:  # report anything to the parent, which prints it as the stage's note
-        sender.send({"error": f"{type(error).__name__}: {error}"})
-    finally:
-        sender.close()
-
-
-def forked(report: Report, stage: str, backend: str, groups: int, budget: float, run: Callable[[], str],
-           prepare: Callable[[], object] | None = None) -> Row:
-    """Run one stage in a forked child (it inherits the inputs, copy-on-write), stopped after ``budget`` s."""
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(run, prepare, sender), daemon=True)
-    child.start()
-    sender.close()
-    outcome: dict | None
-    try:
-        outcome = receiver.recv() if receiver.poll(budget) else None
-    except EOFError:  # the child died without a word (killed, out of memory)
-        child.join()
-        outcome = {"error": f"child exited with code {child.exitcode}"}
-    if outcome is None:
-        child.kill()
-    child.join()
-    receiver.close()
-    if outcome is None:
-        return report.add(Row(stage, groups, note=f"timed out (> {budget:.0f} s budget)", backend=backend))
-    if "error" in outcome:
-        return report.add(Row(stage, groups, note=f"failed: {outcome['error']}", backend=backend))
-    taken: Measure = outcome["measure"]
-    return report.add(Row(stage, groups, taken.seconds, taken.peak_mb, taken.added_mb, outcome["note"], backend))
-
-
-def run_child(command: Sequence[str]) -> tuple[float, float, str]:
-    """Run a subprocess from the repository root: (seconds, its own peak RSS in MB, its output)."""
-    started = time.perf_counter()
-    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
-        assert proc.stdout is not None
-        output = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{output}")
-    return seconds, usage.ru_maxrss / 1024, output
-
-
 # ------------------------------------------------------------------------------------------------ generate
 def complete(folder: Path) -> bool:
     return (folder / "labels.csv").is_file() and (folder / "hashlists" / "demo_known_icons.pdq").is_file()
@@ -376,62 +224,6 @@ def graph_stages(report: Report, projection: Projection, seeds: Mapping[str, np.
            lambda: rank_all(projection, seeds, policy, baseline))
 
 
-# ------------------------------------------------------------------------------------------------- tiling
-def copy_id(value: str, k: int) -> str:
-    return value if k == 0 else f"{value}{TILE}{k}"
-
-
-def mask_pdq(pdq: str, mask: int) -> str:
-    return f"{int(pdq, 16) ^ mask:064x}" if mask else pdq
-
-
-def tile_states(states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str],
-                variants: Mapping[str, Sequence[str]], copies: int, seed: int
-                ) -> tuple[dict[str, GroupState], dict[str, str], dict[str, tuple[str, ...]]]:
-    """``copies`` disjoint copies of the folded groups, for ``project()`` at the tiled size."""
-    tiled: dict[str, GroupState] = {}
-    tiled_pdq: dict[str, str] = {}
-    tiled_variants: dict[str, tuple[str, ...]] = {}
-    for k in range(copies):
-        mask = 0 if k == 0 else int.from_bytes(np.random.default_rng([seed, k]).bytes(32), "big")
-        for gid, state in states.items():
-            new = copy_id(gid, k)
-            tiled[new] = GroupState(
-                new, state.latest, state.snapshots, state.first_seen,
-                admins={copy_id(a, k): s for a, s in state.admins.items()},
-                own_links={copy_id(c, k): link for c, link in state.own_links.items()},
-                posted_links={copy_id(c, k): item for c, item in state.posted_links.items()},
-                names=state.names,
-            )
-            if gid in pdq_by_group:
-                tiled_pdq[new] = mask_pdq(pdq_by_group[gid], mask)
-        for pdq, found in variants.items():
-            tiled_variants[mask_pdq(pdq, mask)] = tuple(mask_pdq(v, mask) for v in found)
-    return tiled, tiled_pdq, tiled_variants
-
-
-def tile_projection(base: Projection, copies: int) -> Projection:
-    """What ``project()`` gives for the tiled groups: the base projection repeated block-diagonally."""
-    n = len(base.groups)
-    shifts = np.repeat(np.arange(copies, dtype=np.int64) * n, base.edges)
-    return Projection([copy_id(g, k) for k in range(copies) for g in base.groups],
-                      np.tile(base.src, copies) + shifts, np.tile(base.dst, copies) + shifts,
-                      np.tile(base.weight, copies), np.tile(base.by_kind, (copies, 1)),
-                      [f"{hub} (copy {k})" for k in range(copies) for hub in base.hubs],
-                      np.tile(base.posted, (copies, 1)), np.tile(base.out_links, copies), base.inbound)
-
-
-def tile_icon_pairs(pairs: set[tuple[str, str]], copies: int, seed: int) -> set[tuple[str, str]]:
-    """The near-duplicate pairs of the tiled icons (each copy's hashes are XOR-masked, distances kept)."""
-    tiled: set[tuple[str, str]] = set()
-    for k in range(copies):
-        mask = 0 if k == 0 else int.from_bytes(np.random.default_rng([seed, k]).bytes(32), "big")
-        for a, b in pairs:
-            x, y = mask_pdq(a, mask), mask_pdq(b, mask)
-            tiled.add((x, y) if x < y else (y, x))
-    return tiled
-
-
 def graph_stage(states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str],
                 variants: Mapping[str, Sequence[str]], icon_pairs: set[tuple[str, str]] | None,
                 seeds: Mapping[str, np.ndarray] | None, policy: Policy) -> str:
@@ -466,12 +258,12 @@ def graph_stage(states: Mapping[str, GroupState], pdq_by_group: Mapping[str, str
 def timed_scan(location: Path, db: str, cache_dir: Path | None = None) -> dict:
     """``run_scan`` of ``location`` into the SQLite file ``db`` with the default policy, the bundled lexicon
     and the data's hash lists, as ``groupscan scan`` would; returns seconds and the scan's own figures."""
-    from scanner.pipeline import run_scan
-    from scanner.runner import LocalRunner
-    from scanner.signals.hashbank import read_bank
-    from scanner.signals.icon_pool import available_cpus
-    from scanner.signals.lexicon import load_lexicon
+    from scanner.engine.pipeline import run_scan
+    from scanner.engine.runner import LocalRunner
+    from scanner.images.hashbank import read_bank
+    from scanner.images.icon_pool import available_cpus
     from scanner.store.db import open_database
+    from scanner.text.lexicon import load_lexicon
 
     data = location if location.is_dir() else location.parent
     policy = default_policy()

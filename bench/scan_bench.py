@@ -15,11 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from scanner.pipeline import run_scan
+from scanner.engine.pipeline import run_scan
+from scanner.engine.runner import LocalRunner
+from scanner.images.hashbank import read_bank
+from scanner.images.icon_pool import available_cpus
 from scanner.policy import default_policy
-from scanner.runner import LocalRunner
-from scanner.signals.hashbank import read_bank
-from scanner.signals.icon_pool import available_cpus
 from scanner.store.db import open_database
 
 

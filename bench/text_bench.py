@@ -16,9 +16,9 @@ import resource
 import time
 from pathlib import Path
 
-from scanner.signals.normalize import normalize
-from scanner.textmodel.corpus import read_corpus
-from scanner.textmodel.model import DEFAULT_MODEL_DIR, TextModel, load_encoder
+from scanner.text.model.corpus import read_corpus
+from scanner.text.model.model import DEFAULT_MODEL_DIR, TextModel, load_encoder
+from scanner.text.normalize import normalize
 
 
 def _rate(count: int, seconds: float) -> str:
@@ -95,7 +95,7 @@ def lexicon_rate(names: list[str]) -> None:
     and fuzzy matching are part of its cost."""
     from scanner.policy import default_policy
     from scanner.schema import GroupSnapshot
-    from scanner.signals.lexicon import LexiconSignal
+    from scanner.text.lexicon import LexiconSignal
 
     policy = default_policy()
     signal = LexiconSignal(policy.signals.lexicon)
@@ -112,8 +112,8 @@ def fused(model_dir: Path, corpus) -> None:
     """What the scan's whole text evidence (lexicon + model, noisy-OR) flags on the held-out splits: the figure
     a moderator experiences, next to the model's own."""
     from scanner.policy import default_policy
-    from scanner.signals.text_model import TextModelSignal
-    from scanner.textmodel.classify import classify_names
+    from scanner.scoring.names import classify_names
+    from scanner.text.text_model import TextModelSignal
 
     policy = default_policy()
     signal = TextModelSignal(policy.signals.text_model, TextModel(model_dir), categories=list(policy.categories))

@@ -24,7 +24,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from scanner.policy import load_policy
-from scanner.textmodel.classify import classify_names
+from scanner.scoring.names import classify_names
 
 COLUMNS = ("id", "kind", "label", "hard_negative", "language", "script", "text")
 TRUE = {"1", "true", "yes", "y", "t"}

@@ -1,7 +1,7 @@
 """The platform-neutral half of every bot.
 
 Adapters turn platform events into ``GroupSnapshot``s and hand them to ``BotCore.rescore``, which stores and
-scores them through ``scanner.pipeline.scan_records``: the very path of ``groupscan scan``, so a group scores the
+scores them through ``scanner.engine.pipeline.scan_records``: the very path of ``groupscan scan``, so a group scores the
 same whether a bot or a batch scan saw it. After a rescore, ``alerts`` says which cases to announce: each case
 once per change of state (opened, reopened, severity changed), at most ``max_alerts`` at a time with a summary of
 the rest, remembered in the database so a restart never repeats one. Policy rules to publish, the sync position
@@ -10,8 +10,6 @@ and other memory also live in the database (``bot_state``).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 from collections.abc import Sequence
@@ -26,18 +24,19 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from scanner.escalation.policylist import EVENT_TYPE, build_rules
-from scanner.pipeline import ScanSummary, scan_records
+from scanner.auth.users import User
+from scanner.engine.pipeline import ScanSummary, scan_records
+from scanner.engine.scanlock import DatabaseLock
+from scanner.escalation.policylist import mark_published, rules_to_publish
+from scanner.images.hashbank import HashBank
 from scanner.policy import Policy
-from scanner.review import audit
-from scanner.review.cases import OPEN_STATUSES, CaseNotFound, QueueFilter, case_detail, queue
-from scanner.review.tx import write
-from scanner.scanlock import DatabaseLock
+from scanner.review.case_view import case_detail
+from scanner.review.cases import OPEN_STATUSES, CaseNotFound, QueueFilter, queue
 from scanner.schema import GroupSnapshot, Located
-from scanner.signals.hashbank import HashBank
-from scanner.store.models import BotAlert, BotState
+from scanner.store import audit
 from scanner.store.queries import counts
-from scanner.users import User
+from scanner.store.review_models import BotAlert, BotState
+from scanner.store.tx import write
 
 log = logging.getLogger("groupscan.bot")
 
@@ -91,7 +90,7 @@ class BotCore:
         self.banks = list(banks)
         self.max_alerts = max_alerts
         self.lock_wait = lock_wait
-        # The incremental-scan cache (scanner.scancache): a bot rescores often, a few rooms at a time.
+        # The incremental-scan cache (scanner.engine.scancache): a bot rescores often, a few rooms at a time.
         self.cache_dir = cache_dir
         self.reader = User(f"bot:{channel}"[:64], "auditor")  # read-only role for queue and case reads
         data_root.mkdir(parents=True, exist_ok=True)
@@ -220,28 +219,11 @@ class BotCore:
         """Policy rules not yet published to ``room`` in their current form. Rules this bot published under the
         old ``groupscan:`` state keys come back with empty content, which removes a policy rule (MSC2313), since
         their rules are now published under matrix-protection-suite's state keys."""
-        published = self.get_state(f"rules:{room}")
-        current = build_rules(self.engine, takedown, hashed)
-        keys = {rule["state_key"] for rule in current}
-        retired = [{"type": EVENT_TYPE, "state_key": key, "content": {}} for key in sorted(published)
-                   if key.startswith(LEGACY_STATE_KEY) and key not in keys]
-        return retired + [rule for rule in current if published.get(rule["state_key"]) != _digest(rule)]
+        return rules_to_publish(self.engine, self.get_state(f"rules:{room}"), takedown, hashed)
 
     def mark_published(self, room: str, rules: Sequence[dict]) -> None:
-        published = self.get_state(f"rules:{room}")
-        published.update({rule["state_key"]: _digest(rule) for rule in rules if rule["content"]})
-        for rule in rules:
-            if not rule["content"]:
-                published.pop(rule["state_key"], None)
-        self.put_state(f"rules:{room}", published)
+        self.put_state(f"rules:{room}", mark_published(self.get_state(f"rules:{room}"), rules))
         if rules:
             write(self.engine, lambda session: audit.append(
                 session, f"bot:{self.channel}"[:64], "policy_rules_published", room,
                 {"rules": len(rules), "state_keys": [r["state_key"] for r in rules][:50]}))
-
-# The state keys of rules published before they followed matrix-protection-suite's convention.
-LEGACY_STATE_KEY = "groupscan:"
-
-
-def _digest(rule: dict) -> str:
-    return hashlib.sha256(json.dumps(rule, sort_keys=True).encode("utf-8")).hexdigest()

@@ -27,8 +27,8 @@ from mautrix.types import ContentURI, EventType, RoomAlias, RoomID, UserID
 from pydantic import Field
 
 from bots.core import BotConfig, BotCore, token_from_env
+from scanner.graph.links import extract_links
 from scanner.schema import GroupSnapshot
-from scanner.signals.links import extract_links
 from scanner.sources.matrix_admin import WATCHED_STATE, avatar_of, room_record, store_icon
 
 log = logging.getLogger("groupscan.bot.matrix")

@@ -31,11 +31,11 @@ from telegram.ext import (
 )
 
 from bots.core import BotConfig, BotCore, token_from_env
-from scanner.review import audit
-from scanner.review.tx import write
+from scanner.graph.links import extract_links
 from scanner.schema import GroupSnapshot
-from scanner.signals.links import extract_links
 from scanner.sources.matrix_admin import store_icon
+from scanner.store import audit
+from scanner.store.tx import write
 
 log = logging.getLogger("groupscan.bot.telegram")
 ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}

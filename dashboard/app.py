@@ -11,8 +11,8 @@ import streamlit as st
 
 from dashboard import signin, state
 from dashboard.i18n import _
-from scanner.resources import package_path
-from scanner.users import PermissionDenied
+from scanner.auth.users import PermissionDenied
+from scanner.files.resources import package_path
 
 HERE = package_path("dashboard")  # the pages are package data (views/*.py)
 

@@ -24,7 +24,7 @@ def literal_ids(root: Path = HERE) -> dict[str, str]:
 
 def all_ids() -> dict[str, str]:
     from dashboard import plain
-    from scanner.users import ROLES
+    from scanner.auth.users import ROLES
 
     ids = literal_ids()
     for table in (plain.CATEGORIES, plain.ACTIONS, plain.STATUSES, plain.EVENTS, plain.DECISION_STATES,
@@ -32,5 +32,5 @@ def all_ids() -> dict[str, str]:
         for text in table.values():
             ids.setdefault(text, "dashboard/plain.py")
     for role in ROLES:
-        ids.setdefault(role, "scanner/users.py ROLES")
+        ids.setdefault(role, "scanner/auth/users.py ROLES")
     return ids

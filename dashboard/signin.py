@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.i18n import _
-from scanner.users import UserError, finish_password_reset, sign_in
+from scanner.auth.users import UserError, finish_password_reset, sign_in
 
 
 def form() -> None:

@@ -12,11 +12,11 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from dashboard.i18n import _
+from scanner.auth.users import User, current_user
 from scanner.policy import Policy, default_policy, load_policy
 from scanner.review import sessions
 from scanner.review.prefs import Preferences, preferences
 from scanner.store.db import database_url, open_database
-from scanner.users import User, current_user
 
 DEMO_VARIABLE = "GROUPSCAN_DEMO"
 POLICY_VARIABLE = "GROUPSCAN_POLICY"

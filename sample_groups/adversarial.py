@@ -32,7 +32,8 @@ from collections import Counter
 from datetime import timedelta
 
 from . import vocab
-from .networks import _channel, _cross_post, _lang_name, _late, _members, _set_icon
+from .benign_groups import lang_name
+from .networks import cross_post, draw_members, late_time, pick_channel, set_icon
 from .world import BASE, END, Group, World
 
 CHAIN = 6
@@ -101,14 +102,14 @@ def _build(w: World, rings: dict[str, list[Group]], benign: list[Group], stats: 
             admins = [r.choice(chain[-1].admins), w.admin(platform)]
         g = w.add_group(platform=platform, label="child_safety", ring_id="cs2", role="member" if i == 0 else "backup",
                         name=name + suffix, description=r.choice(vocab.CS_DESC), admins=admins,
-                        member_count=_members(r, platform, 30, 2000), created=created, public_prob=0.0,
+                        member_count=draw_members(r, platform, 30, 2000), created=created, public_prob=0.0,
                         observed=w.in_window(max(BASE, created) + timedelta(hours=2),
                                              max(BASE, created) + timedelta(hours=20)))
         if i not in (1, 4):  # two chain groups hide behind the shared default icon (below)
-            _set_icon(w, g, w.variant_icon("cs2-A", *chain_icon), round(r.uniform(0.6, 0.95), 3))
+            set_icon(w, g, w.variant_icon("cs2-A", *chain_icon), round(r.uniform(0.6, 0.95), 3))
         chain.append(g)
     for before, after in zip(chain, chain[1:], strict=False):
-        at = _late(w, before, after.created + timedelta(hours=1), max_days=2)
+        at = late_time(w, before, after.created + timedelta(hours=1), max_days=2)
         assert at is not None
         w.add_observation(before, at, "announces backup link")
         w.connect(before, after, "posted", purpose="respawn")
@@ -124,20 +125,20 @@ def _build(w: World, rings: dict[str, list[Group]], benign: list[Group], stats: 
         g = w.add_group(platform="whatsapp", label="child_safety", ring_id="cs3", role="member", name=STUDY[i],
                         description=r.choice(["notes daily", "join fast", "", "only serious members"]),
                         admins=[r.choice(ring_admins)] + ([w.admin("whatsapp")] if r.random() < 0.4 else []),
-                        member_count=_members(r, "whatsapp", 30, 900), created=w.before_base(10, 90))
+                        member_count=draw_members(r, "whatsapp", 30, 900), created=w.before_base(10, 90))
         if r.random() < 0.85:
             explicit = round(r.uniform(0.7, 0.95), 3) if r.random() < 0.7 else None
-            _set_icon(w, g, w.variant_icon("cs3-A", *ring_icon), explicit)
+            set_icon(w, g, w.variant_icon("cs3-A", *ring_icon), explicit)
         camouflaged.append(g)
-    _cross_post(w, camouflaged, 2, 4, dangling=0.05)
+    cross_post(w, camouflaged, 2, 4, dangling=0.05)
     linkable_chain = [g for g in chain if g.linkable]
     for g in camouflaged:
         started = [t for t in linkable_chain if t.created < g.last.at - timedelta(hours=2)]
         for t in r.sample(started, min(len(started), r.randint(1, 2))):
-            w.connect(g, t, _channel(r))
+            w.connect(g, t, pick_channel(r))
     for g in chain:
         for t in r.sample(camouflaged, r.randint(1, 3)):
-            w.connect(g, t, _channel(r))
+            w.connect(g, t, pick_channel(r))
     out["cs3"] = camouflaged
 
     # sc2: a bland ring, a third of it with scam descriptions.
@@ -147,9 +148,9 @@ def _build(w: World, rings: dict[str, list[Group]], benign: list[Group], stats: 
         g = w.add_group(platform="telegram", label="scam", ring_id="sc2", role="member", name=f"Income Club {i + 1}",
                         description=r.choice(BLAND_SCAM) if i % 3 == 0 else r.choice(BLAND_DESC),
                         admins=[bland_admin] + ([w.admin("telegram")] if r.random() < 0.3 else []),
-                        member_count=_members(r, "telegram", 50, 3000), created=w.before_base(5, 60))
+                        member_count=draw_members(r, "telegram", 50, 3000), created=w.before_base(5, 60))
         bland.append(g)
-    _cross_post(w, bland, 2, 4, dangling=0.0)
+    cross_post(w, bland, 2, 4, dangling=0.0)
     out["sc2"] = bland
 
     harmful = chain + camouflaged
@@ -163,12 +164,12 @@ def _build(w: World, rings: dict[str, list[Group]], benign: list[Group], stats: 
                         member_count=r.randint(2000, 20000) if platform == "telegram" else 1024,
                         created=w.before_base(700, 2200), public_prob=0.5)
         if r.random() < 0.6:
-            _set_icon(w, g, w.solo_icon(), round(r.uniform(0.01, 0.15), 3) if r.random() < 0.3 else None)
+            set_icon(w, g, w.solo_icon(), round(r.uniform(0.01, 0.15), 3) if r.random() < 0.3 else None)
         for t in r.sample([b for b in benign if b.linkable], r.randint(0, 2)):
             w.connect(g, t, "posted")
         spammers = r.sample(harmful, r.randint(1, 4))
         for s in spammers:
-            w.connect(s, g, _channel(r))
+            w.connect(s, g, pick_channel(r))
         stats["poisoned: ring posts of their links"] += len(spammers)
         poisoned.append(g)
     out["poisoned"] = poisoned
@@ -179,7 +180,7 @@ def _build(w: World, rings: dict[str, list[Group]], benign: list[Group], stats: 
         shared = r.choice(other.admins)
         g = w.add_group(platform=other.platform, label="benign", ring_id="", role="bridge",
                         name=f"{club} {r.choice(vocab.CITIES)}", description=r.choice(vocab.BENIGN_DESC_EN),
-                        admins=[shared, w.admin(other.platform)], member_count=_members(r, other.platform, 20, 400),
+                        admins=[shared, w.admin(other.platform)], member_count=draw_members(r, other.platform, 20, 400),
                         created=w.before_base(300, 1500))
         if i == 2:  # also its link posted by the ring: two weak ties
             w.connect(camouflaged[0], g, "posted")
@@ -191,14 +192,14 @@ def _build(w: World, rings: dict[str, list[Group]], benign: list[Group], stats: 
     defaults: list[Group] = []
     for _ in range(DEFAULT_ICON):
         platform = r.choice(["whatsapp", "whatsapp", "telegram"])
-        name, description = _lang_name(r, r.randint(1990, 2024))
+        name, description = lang_name(r, r.randint(1990, 2024))
         g = w.add_group(platform=platform, label="benign", ring_id="", role="default_icon",
                         name=name, description=description, admins=[w.admin(platform)],
-                        member_count=_members(r, platform, 5, 500))
-        _set_icon(w, g, w.variant_icon("default-icon", *default, exact=True), None)
+                        member_count=draw_members(r, platform, 5, 500))
+        set_icon(w, g, w.variant_icon("default-icon", *default, exact=True), None)
         defaults.append(g)
     for i in (1, 4):
-        _set_icon(w, chain[i], w.variant_icon("default-icon", *default, exact=True), None)
+        set_icon(w, chain[i], w.variant_icon("default-icon", *default, exact=True), None)
     out["default_icon"] = defaults
 
     # Benign directories into whose chats the camouflaged ring spammed its links.
@@ -211,7 +212,7 @@ def _build(w: World, rings: dict[str, list[Group]], benign: list[Group], stats: 
                         member_count=1024, created=w.before_base(200, 900),
                         observed=w.in_window(BASE + timedelta(days=12), END - timedelta(days=1)))
         for t in r.sample(targets, r.randint(25, 40)):
-            w.connect(g, t, _channel(r, 0.1, 0.0))
+            w.connect(g, t, pick_channel(r, 0.1, 0.0))
         for t in r.sample(camouflaged, r.randint(5, 8)):
             w.connect(g, t, "posted")
         directories.append(g)
@@ -224,13 +225,13 @@ def _build(w: World, rings: dict[str, list[Group]], benign: list[Group], stats: 
     for letter in vocab.SECTION_LETTERS[:RENAMED_FAMILY]:
         g = w.add_group(platform="whatsapp", label="benign", ring_id="", role="renamed_family",
                         name=f"{school} class 7{letter} parents", description=r.choice(vocab.BENIGN_DESC_EN),
-                        admins=[family_admin, w.admin("whatsapp")], member_count=_members(r, "whatsapp", 20, 90),
+                        admins=[family_admin, w.admin("whatsapp")], member_count=draw_members(r, "whatsapp", 20, 90),
                         created=w.before_base(100, 900))
         family.append(g)
-    _cross_post(w, family, 1, 2, dangling=0.0, duplicate=0.0)
+    cross_post(w, family, 1, 2, dangling=0.0, duplicate=0.0)
     renamed = family[0]
     renamed.label, renamed.role = "child_safety", "renamed_to_abusive"
-    at = _late(w, renamed, BASE + timedelta(days=15), max_days=10)
+    at = late_time(w, renamed, BASE + timedelta(days=15), max_days=10)
     assert at is not None
     w.add_observation(renamed, at, "renamed to an abusive name", name=_cs_name(r))
     out["renamed_family"] = family
@@ -244,11 +245,11 @@ def _build(w: World, rings: dict[str, list[Group]], benign: list[Group], stats: 
         g = w.add_group(platform="whatsapp", label="benign", ring_id="", role="coordinated",
                         name=f"{PARTY} Ward {i + 1} {city}", description=r.choice(WARD_DESC),
                         admins=r.sample(party_admins, r.randint(1, 2)) + [w.admin("whatsapp")],
-                        member_count=_members(r, "whatsapp", 80, 1024), created=w.before_base(30, 700))
+                        member_count=draw_members(r, "whatsapp", 80, 1024), created=w.before_base(30, 700))
         if r.random() < 0.8:
-            _set_icon(w, g, w.variant_icon("party-logo", *logo, exact=r.random() < 0.5), None)
+            set_icon(w, g, w.variant_icon("party-logo", *logo, exact=r.random() < 0.5), None)
         wards.append(g)
-    _cross_post(w, wards, 3, 6, dangling=0.02, duplicate=0.0)
+    cross_post(w, wards, 3, 6, dangling=0.02, duplicate=0.0)
     for t in r.sample(wards, 3):
         w.connect(r.choice([m for m in rings["inc1"] if m.linkable]), t, "posted")
     out["coordinated"] = wards

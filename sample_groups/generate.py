@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import adversarial, links, networks, vocab
+from . import adversarial, benign_groups, links, networks, vocab
 from .icons import bits_to_hex, hex_to_bits, png_bytes
 from .world import END, Group, Icon, Observation, World, iso
 
@@ -42,13 +42,13 @@ def build_world(seed: int, n_groups: int, with_adversarial: bool = True) -> tupl
         "sc1": networks.build_scam(w, stats),
         "ad1": networks.build_adult(w, stats),
     }
-    hard = networks.build_hard_negatives(w, stats)
+    hard = benign_groups.build_hard_negatives(w, stats)
     n_normal = n_groups - networks.fixed_ring_total()
-    benign = networks.build_benign(w, n_normal, stats)
-    networks.add_spam(w, benign, rings, stats)
-    networks.add_benign_posts(w, benign + hard, stats)
-    directories = networks.build_directories(w, benign + hard, rings, stats)
-    networks.add_revisions(w, benign + hard + directories, round(n_groups * 0.05), stats)
+    benign = benign_groups.build_benign(w, n_normal, stats)
+    benign_groups.add_spam(w, benign, rings, stats)
+    benign_groups.add_benign_posts(w, benign + hard, stats)
+    directories = benign_groups.build_directories(w, benign + hard, rings, stats)
+    benign_groups.add_revisions(w, benign + hard + directories, round(n_groups * 0.05), stats)
     if with_adversarial:
         adversarial.build(w, rings, benign, stats)
     w.resolve_edges()

@@ -43,7 +43,7 @@ from pydantic import (
     field_validator,
 )
 
-from scanner.safefile import kind_of
+from scanner.files.safefile import kind_of
 
 SCHEMA_VERSION = 1
 SUPPORTED_SCHEMA_VERSIONS = frozenset({1})

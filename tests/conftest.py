@@ -1,50 +1,24 @@
-"""Shared fixtures. Test data is made here or taken from sample_groups (synthetic, non-graphic).
+"""Pytest's hooks and the fixtures every test may ask for. What tests share as code (data factories, the review
+cast, databases, the real servers and their fixtures) is in ``tests/support/``; test data is made there or taken
+from sample_groups (synthetic, non-graphic).
 
 ``GROUPSCAN_TEST_DATABASE=postgres`` runs the whole suite on PostgreSQL instead of SQLite: one server for the
-session (tests/pg_server.py), and every SQLite file path a test uses under pytest's temporary folder opens a fresh
-PostgreSQL database of its own instead, in the test process and in the processes it starts
+session (tests/support/pg_server.py), and every SQLite file path a test uses under pytest's temporary folder
+opens a fresh PostgreSQL database of its own instead, in the test process and in the processes it starts
 (tests/pgswitch/pg_redirect.py). Tests marked ``sqlite_only`` are skipped then.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sample_groups"
-SHARED_EVAL = ROOT.parent / "shared" / "eval"
-SWITCH = ROOT / "tests" / "pgswitch"
-DATABASE_VARIABLE = "GROUPSCAN_TEST_DATABASE"
-# A skip whose reason starts with this is a real server or client missing (Synapse, PostgreSQL, Chromium, Node and
-# Draupnir's library): with CI=true or GROUPSCAN_REQUIRE_SERVERS=1 it fails the test instead.
-MISSING_SERVER = "missing server: "
-REQUIRE_VARIABLE = "GROUPSCAN_REQUIRE_SERVERS"
-
-
-def missing_server(what: str) -> str:
-    """The skip reason for a test whose real server is not installed (see ``MISSING_SERVER``)."""
-    return MISSING_SERVER + what
-
-
-def servers_required() -> bool:
-    return (os.environ.get(REQUIRE_VARIABLE, "").strip() not in ("", "0")
-            or os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"))
-
-
-def on_postgres() -> bool:
-    """True when the suite runs on PostgreSQL (``GROUPSCAN_TEST_DATABASE=postgres``)."""
-    value = os.environ.get(DATABASE_VARIABLE, "sqlite").strip().lower()
-    if value not in ("", "sqlite", "postgres", "postgresql"):
-        raise pytest.UsageError(f"{DATABASE_VARIABLE}={value!r}: expected sqlite or postgres")
-    return value.startswith("postgres")
+from tests.support.databases import DATABASE_VARIABLE, SWITCH, on_postgres
+from tests.support.factories import SHARED_EVAL, with_icons, write_jsonl
+from tests.support.servers import MISSING_SERVER, REQUIRE_VARIABLE, postgres, servers_required, synapse  # noqa: F401  (fixtures)
 
 
 def pytest_configure(config) -> None:
@@ -87,58 +61,6 @@ def pytest_report_header(config) -> str:
     return f"groupscan test database: {'PostgreSQL' if on_postgres() else 'SQLite'} ({DATABASE_VARIABLE})"
 
 
-def copy_database(source: Path, target: Path) -> None:
-    """Copy a test database: the file on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL. The source must
-    have no open connection."""
-    if not on_postgres():
-        shutil.copy(source, target)
-        return
-    import pg_redirect
-
-    from scanner.store.db import database_url
-
-    source_name = database_url(str(source)).rsplit("/", 1)[1]
-    pg_redirect.drop(str(target))
-    target_name = pg_redirect.database_name(str(target))
-    pg_redirect.admin_execute(os.environ[pg_redirect.SERVER_VARIABLE],
-                              f'CREATE DATABASE "{target_name}" TEMPLATE "{source_name}"')
-
-
-def delete_database(path: Path) -> None:
-    """Delete a test database, so that the same path opens a new, empty one: the file on SQLite, the database
-    standing in for it on PostgreSQL."""
-    if on_postgres():
-        import pg_redirect
-
-        pg_redirect.drop(str(path))
-    else:
-        path.unlink()
-
-
-def snapshot(group_id: str, **fields) -> dict:
-    """A valid wire record with sensible defaults, overridden by ``fields``."""
-    record = {
-        "schema": 1,
-        "platform": "whatsapp",
-        "group_id": group_id,
-        "observed_at": "2026-09-01T10:00:00Z",
-        "name": f"group {group_id}",
-        "description": "",
-        "member_count": 10,
-        "admins": [],
-        "own_invite_links": [],
-        "posted_invite_links": [],
-    }
-    record.update(fields)
-    return record
-
-
-def write_jsonl(path: Path, records: list) -> Path:
-    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def shared_eval() -> Path:
     if not SHARED_EVAL.is_dir():
@@ -146,23 +68,10 @@ def shared_eval() -> Path:
     return SHARED_EVAL
 
 
-def with_icons(data) -> list:
-    """The mini world, with an abstract generated icon on ring0 (non-graphic: a gradient)."""
-    icons = data / "icons"
-    icons.mkdir(exist_ok=True)
-    pixels = np.add.outer(np.arange(64), np.arange(64)).astype(np.uint8) * 2
-    Image.fromarray(np.stack([pixels, pixels[::-1], pixels.T], axis=-1)).save(icons / "r0.png")
-    from tests.test_pipeline import mini_world
-
-    records = mini_world(bad=False)
-    records[0] = {**records[0], "icon": {"path": "icons/r0.png"}}
-    return records
-
-
 @pytest.fixture
 def scanned(tmp_path):
     """A real scan of the planted-ring world with one icon: (engine, data folder, default policy)."""
-    from scanner.pipeline import run_scan
+    from scanner.engine.pipeline import run_scan
     from scanner.policy import default_policy
     from scanner.store.db import open_database
 
@@ -173,41 +82,6 @@ def scanned(tmp_path):
     policy = default_policy()
     run_scan(engine, data, policy)
     return engine, data, policy
-
-
-@pytest.fixture(scope="module")
-def synapse(tmp_path_factory):
-    """A real Synapse on 127.0.0.1 for a test module (a start costs 2-3 s); skips if .venv-synapse is missing."""
-    from tests.matrix_server import SYNAPSE_PYTHON, SynapseServer, synapse_available
-
-    if not synapse_available():
-        pytest.skip(missing_server(f"{SYNAPSE_PYTHON} does not exist (scripts/bootstrap-test-servers creates "
-                                   ".venv-synapse with matrix-synapse)"))
-    server = SynapseServer(tmp_path_factory.mktemp("synapse"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="session")
-def postgres():
-    """A real PostgreSQL server on 127.0.0.1 for the session; skips where the server binaries are missing
-    (scripts/bootstrap-test-servers installs them), unless the whole suite was asked to run on PostgreSQL."""
-    from tests.pg_server import PostgresServer, pg_bin
-
-    if pg_bin() is None:
-        message = missing_server("PostgreSQL server binaries are not installed (scripts/bootstrap-test-servers "
-                                 "installs the postgresql package)")
-        if on_postgres():
-            pytest.fail(message)
-        pytest.skip(message)
-    server = PostgresServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,39 +11,21 @@ import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from scanner.auth.users import PermissionDenied, User, add_user
 from scanner.cli import app
+from scanner.engine.pipeline import run_scan
 from scanner.escalation.policylist import BAN, HASHES_KEY, TAKEDOWN, entity_hash, matrix_entities, policy_rules
 from scanner.escalation.retention import purge
 from scanner.escalation.transparency import MonthError, compute, write_report
-from scanner.pipeline import run_scan
 from scanner.policy import default_policy
-from scanner.review import audit
 from scanner.review.decisions import claim, decide
+from scanner.store import audit
 from scanner.store.db import open_database
 from scanner.store.models import Snapshot
-from scanner.users import PermissionDenied, User, add_user
-from tests.conftest import snapshot, with_icons, write_jsonl
-from tests.test_evidence import escalated
-from tests.test_review import LEAD, MOD, ring_case
+from tests.support.factories import matrix_ring, snapshot, with_icons, write_jsonl
+from tests.support.review import LEAD, MOD, escalated, ring_case
 
 ADMIN = User("adm", "admin")
-
-
-def matrix_ring(tmp_path):
-    records = []
-    for i in range(8):
-        targets = [(i + 1) % 8, (i + 3) % 8]
-        records.append(snapshot(
-            f"mx:!ring{i}:example.org", platform="matrix", name="t33n xxx new link" if i < 4 else f"room {i}",
-            own_invite_links=[f"https://matrix.to/#/#ring{i}:{'Example.ORG' if i == 1 else 'example.org'}"],
-            admins=["mx:user:@boss:example.org"],
-            posted_invite_links=[{"url": f"https://matrix.to/#/#ring{t}:example.org"} for t in targets]))
-    data = tmp_path / "mx"
-    data.mkdir()
-    write_jsonl(data / "groups.jsonl", records)
-    engine = open_database(str(tmp_path / "mx.db"))
-    run_scan(engine, data, default_policy())
-    return engine
 
 
 def test_policy_list_rules_for_confirmed_matrix_rooms(tmp_path):

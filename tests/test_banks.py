@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scanner.banks import import_bank, list_banks, load_banks, set_enabled
 from scanner.cli import app
-from scanner.signals.hashbank import HashBankError, match_banks, write_bank
-from scanner.signals.pdq import hash_icon_file
+from scanner.images.banks import import_bank, list_banks, load_banks, set_enabled
+from scanner.images.hashbank import HashBankError, match_banks, write_bank
+from scanner.images.pdq import hash_icon_file
 from scanner.store.db import open_database
-from tests.conftest import snapshot, write_jsonl
+from tests.support.factories import snapshot, write_jsonl
 
 H1 = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
 H2 = "0" * 63 + "1"

@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.support.factories import ROOT
 
 
 def readme_test_command() -> str:
@@ -29,7 +29,7 @@ def test_ci_runs_exactly_the_readme_test_command_which_bootstraps_the_servers():
 def test_a_skip_for_a_missing_server_fails_only_where_servers_are_required(tmp_path):
     (tmp_path / "conftest.py").write_text("from tests.conftest import pytest_runtest_makereport  # noqa: F401\n")
     (tmp_path / "test_inner.py").write_text(
-        "import pytest\nfrom tests.conftest import missing_server\n\n"
+        "import pytest\nfrom tests.support.servers import missing_server\n\n"
         "def test_needs_a_server():\n    pytest.skip(missing_server('no homeserver here'))\n\n"
         "@pytest.mark.skipif(True, reason=missing_server('no browser here'))\ndef test_marked():\n    pass\n\n"
         "def test_other_skip():\n    pytest.skip('not a server')\n")

@@ -10,14 +10,15 @@ import pytest
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from scanner.pipeline import run_scan
+from scanner.auth.users import User, add_user
+from scanner.engine.pipeline import run_scan
 from scanner.policy import default_policy
-from scanner.review import audit
 from scanner.review.cases import queue
+from scanner.store import audit
 from scanner.store.db import open_database
-from scanner.store.models import ReviewCase, ReviewDecision, UserPreference
-from scanner.users import User, add_user
-from tests.conftest import copy_database, with_icons, write_jsonl
+from scanner.store.review_models import ReviewCase, ReviewDecision, UserPreference
+from tests.support.databases import copy_database
+from tests.support.factories import with_icons, write_jsonl
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 PASSWORD = "correct horse battery"
@@ -288,7 +289,7 @@ def test_a_lead_downloads_the_evidence_bundle_of_an_approved_escalation(db):
 def test_dead_letters_are_listed_and_resent_by_a_lead(db):
     from datetime import UTC, datetime
 
-    from scanner.store.models import WebhookDelivery
+    from scanner.store.review_models import WebhookDelivery
 
     now = datetime.now(UTC)
     with Session(db) as session, session.begin():
@@ -420,7 +421,7 @@ def test_a_user_who_chose_hindi_gets_the_pages_in_hindi(db):
 
 
 def test_an_admin_disables_changes_roles_and_resets_passwords_audited(db):
-    from scanner.users import UserError, finish_password_reset, sign_in
+    from scanner.auth.users import UserError, finish_password_reset, sign_in
 
     admin = signed_in("adm")
     admin.switch_page("views/settings.py").run()
@@ -449,7 +450,7 @@ def test_an_admin_disables_changes_roles_and_resets_passwords_audited(db):
 
 
 def test_a_disabled_user_is_signed_out_at_the_next_page_load(db):
-    from scanner.users import set_disabled
+    from scanner.auth.users import set_disabled
 
     at = signed_in("mia")
     set_disabled(db, User("adm", "admin"), "mia", True)
@@ -470,7 +471,7 @@ def test_an_auditor_filters_the_audit_log_by_people_and_human_action_names(db):
 
 def test_the_graph_explains_evidence_focus_and_ties(db):
     from dashboard import graphview
-    from scanner.review.cases import case_detail, case_graph
+    from scanner.review.case_view import case_detail, case_graph
 
     lead = User("lee", "lead")
     case_id = queue(db, lead).rows[0]["case_id"]

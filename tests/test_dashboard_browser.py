@@ -21,14 +21,15 @@ from urllib.parse import urlsplit
 import pytest
 from sqlmodel import Session, select
 
-from scanner.pipeline import run_scan
+from scanner.auth.users import User, add_user, authenticate
+from scanner.engine.pipeline import run_scan
 from scanner.policy import default_policy
-from scanner.review import audit
 from scanner.review.prefs import Preferences, save_preferences
+from scanner.store import audit
 from scanner.store.db import open_database
-from scanner.store.models import ReviewCase, ReviewDecision
-from scanner.users import User, add_user, authenticate
-from tests.conftest import missing_server, with_icons, write_jsonl
+from scanner.store.review_models import ReviewCase, ReviewDecision
+from tests.support.factories import with_icons, write_jsonl
+from tests.support.servers import missing_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "dashboard"

@@ -13,13 +13,13 @@ import subprocess
 import pytest
 from typer.testing import CliRunner
 
+from scanner.auth.users import add_user
 from scanner.cli import app
 from scanner.policy import default_policy
 from scanner.review.decisions import claim, decide
-from scanner.users import add_user
-from tests.conftest import ROOT, missing_server
-from tests.test_accountability import matrix_ring
-from tests.test_review import MOD, ring_case
+from tests.support.factories import ROOT, matrix_ring
+from tests.support.review import MOD, ring_case
+from tests.support.servers import missing_server
 
 CHECK = ROOT / "tests" / "draupnir" / "check.js"
 LIBRARY = ROOT / "tests" / "draupnir" / "node_modules" / "@gnuxie" / "matrix-protection-suite"

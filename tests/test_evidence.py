@@ -9,23 +9,13 @@ import subprocess
 import networkx as nx
 import pytest
 
+from scanner.auth.users import PermissionDenied
 from scanner.escalation.bundle import BundleError, export, export_zip, render
 from scanner.escalation.evidence import SCHEMA_ID, EvidenceReport
 from scanner.escalation.reports import ReportInvalid, validate_xml
 from scanner.policy import load_policy
-from scanner.review import audit
-from scanner.review.decisions import claim, decide, review_escalation
-from scanner.users import PermissionDenied
-from tests.test_review import LEAD, LEAD2, MOD, RING, ring_case
-
-
-def escalated(engine, policy) -> str:
-    case_id = ring_case(engine)
-    claim(engine, LEAD, case_id, policy)
-    decision = decide(engine, LEAD, case_id, "escalate", policy, category="child_safety",
-                      note="shared admins run a known ring")
-    review_escalation(engine, LEAD2, decision, approve=True, note="agreed", policy=policy)
-    return case_id
+from scanner.store import audit
+from tests.support.review import LEAD, LEAD2, MOD, RING, escalated, ring_case
 
 
 def test_a_bundle_is_complete_verifiable_and_byte_identical_on_rerun(scanned, tmp_path):

@@ -21,13 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from scanner.graph.links import InviteLink, canonicalize, extract_links
+from scanner.images.hashbank import HashBank, HashBankError, read_bank, read_bank_csv
+from scanner.images.pdq import IconError, IconHash, hash_icon_bytes, load_rgb
 from scanner.schema import MAX_INT64, MIN_DATE, GroupSnapshot, Located, Rejected, parse_snapshot
-from scanner.signals.hashbank import HashBank, HashBankError, read_bank, read_bank_csv
-from scanner.signals.links import InviteLink, canonicalize, extract_links
-from scanner.signals.normalize import NormalizedText, normalize, tokens
-from scanner.signals.pdq import IconError, IconHash, hash_icon_bytes, load_rgb
 from scanner.sources.csv_source import CsvSource
 from scanner.sources.jsonl import JsonLinesSource
+from scanner.text.normalize import NormalizedText, normalize, tokens
 
 pytestmark = pytest.mark.timeout(300)
 # GROUPSCAN_FUZZ_EXAMPLES=5000 for a longer hunt than CI's.

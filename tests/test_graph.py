@@ -2,44 +2,22 @@
 
 from __future__ import annotations
 
-import random
-
 import networkx as nx
 import numpy as np
 import pytest
 
 from scanner.graph.build import project, typed_graph
 from scanner.graph.cluster import communities
+from scanner.graph.groups import fold
 from scanner.graph.identity import assign_ids, fresh_id
 from scanner.graph.propagate import personalized_pagerank, proximity
-from scanner.groups import fold
 from scanner.policy import default_policy
 from scanner.schema import GroupSnapshot
-from tests.conftest import snapshot
+from tests.support.factories import planted_world
 
 
 def wa(code: str) -> str:
     return f"https://chat.whatsapp.com/{code:0>22}"
-
-
-def planted_world(seed: int = 1):
-    """A 20-group ring (cross-posted links, 2 shared admins), 3 benign families of 3, a link directory posting
-    to 30 benign groups and 3 ring groups, and 40 isolated benign groups."""
-    rng = random.Random(seed)
-    records = []
-    ring = [f"wa:ring{i}" for i in range(20)]
-    for i, gid in enumerate(ring):
-        targets = rng.sample([r for r in range(20) if r != i], 4)
-        records.append(snapshot(gid, own_invite_links=[wa(f"R{i}")], admins=[f"adm:{i % 2}", f"solo:{i}"],
-                                posted_invite_links=[{"url": wa(f"R{t}")} for t in targets]))
-    benign = [f"wa:b{i}" for i in range(49)]
-    for i, gid in enumerate(benign):
-        family_admin = [f"family:{i // 3}"] if i < 9 else [f"own:{i}"]
-        records.append(snapshot(gid, own_invite_links=[wa(f"B{i}")], admins=family_admin))
-    directory_targets = [wa(f"B{i}") for i in range(9, 39)] + [wa("R0"), wa("R1"), wa("R2")]
-    records.append(snapshot("wa:dir", admins=["own:dir"], posted_invite_links=[{"url": u} for u in directory_targets]))
-    states = fold(GroupSnapshot.model_validate(r) for r in records)
-    return states, ring
 
 
 def test_projection_links_admins_and_hubs():
@@ -127,7 +105,7 @@ def test_fast_backend_agrees_with_networkx_twin_on_sample_groups():
     import json
 
     from scanner.graph.backend import FastBackend, NetworkxBackend
-    from tests.conftest import SAMPLE
+    from tests.support.factories import SAMPLE
 
     records = []
     for line in (SAMPLE / "groups.jsonl").read_text(encoding="utf-8").splitlines():

@@ -19,19 +19,20 @@ from PIL import Image
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from scanner.banks import import_bank, list_banks, load_banks
 from scanner.cli import app
-from scanner.display import escape
-from scanner.pipeline import ScanSummary, ingest, run_scan
+from scanner.cli.display import escape
+from scanner.engine.pipeline import ScanSummary, run_scan
+from scanner.images.banks import import_bank, list_banks, load_banks
+from scanner.images.hashbank import HashBankError
+from scanner.images.pdq import IconError, hash_icon_bytes, hash_icon_file, load_rgb
 from scanner.policy import default_policy
 from scanner.schema import GroupSnapshot, Located, Rejected, parse_snapshot
-from scanner.signals.hashbank import HashBankError
-from scanner.signals.pdq import IconError, hash_icon_bytes, hash_icon_file, load_rgb
 from scanner.sources.csv_source import CsvSource
 from scanner.sources.jsonl import JsonLinesSource
 from scanner.store.db import open_database
 from scanner.store.models import RejectedRecord, ScanRun, Snapshot
-from tests.conftest import snapshot, write_jsonl
+from scanner.store.snapshots import ingest
+from tests.support.factories import snapshot, write_jsonl
 
 pytestmark = pytest.mark.timeout(120)  # a FIFO must never hang a test
 H1 = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
@@ -372,7 +373,7 @@ def test_a_hashlist_with_a_byte_order_mark_is_read(tmp_path):
 
 def open_run(tmp_path):
     """A database holding one running scan, as ``run_scan`` opens it before ingesting; returns it and the scan id."""
-    import scanner.pipeline as pipeline
+    import scanner.engine.pipeline as pipeline
 
     engine = open_database(str(tmp_path / "r.db"))
     with Session(engine) as session, session.begin():
@@ -383,9 +384,9 @@ def open_run(tmp_path):
 
 
 def test_a_killed_run_keeps_the_counts_it_committed(tmp_path, monkeypatch):
-    import scanner.pipeline as pipeline
+    import scanner.store.snapshots as snapshots
 
-    monkeypatch.setattr(pipeline, "BATCH", 3)
+    monkeypatch.setattr(snapshots, "BATCH", 3)
     engine, scan_id = open_run(tmp_path)
 
     def records():

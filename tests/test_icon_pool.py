@@ -1,4 +1,4 @@
-"""Icons hashed in worker processes (scanner.signals.icon_pool): the same outcomes as hashing here, a broken
+"""Icons hashed in worker processes (scanner.images.icon_pool): the same outcomes as hashing here, a broken
 pool loses nothing, and a failed run leaves no worker behind."""
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from scanner.engine.runner import LocalRunner
+from scanner.images.icon import IconSignal
+from scanner.images.icon_pool import HashLimits, IconPrefetch, hash_files
+from scanner.images.pdq import IconError, IconHash
 from scanner.policy import load_policy
-from scanner.runner import LocalRunner
 from scanner.schema import GroupSnapshot
 from scanner.signals.base import ScanContext
-from scanner.signals.icon import IconSignal
-from scanner.signals.icon_pool import HashLimits, IconPrefetch, hash_files
-from scanner.signals.pdq import IconError, IconHash
-from tests.conftest import snapshot
+from tests.support.factories import snapshot
 
 ICONS = 150  # three chunks of 64 and a partial one: several tasks, both workers busy
 
@@ -122,11 +122,11 @@ def test_cli_refuses_fewer_than_one_worker(tmp_path) -> None:
 def test_a_cold_scan_hashes_icons_while_it_reads(folder, tmp_path, monkeypatch) -> None:
     from sqlmodel import Session, select
 
-    from scanner.pipeline import run_scan
+    from scanner.engine.pipeline import run_scan
     from scanner.store.db import open_database
     from scanner.store.models import IconThumbnail
     from scanner.store.queries import group_dicts
-    from tests.conftest import write_jsonl
+    from tests.support.factories import write_jsonl
 
     records = [snapshot(f"g{i}", icon={"path": f"icons/i{i % ICONS}.png"}) for i in range(2 * ICONS)]
     # An earlier snapshot of g0 with another icon (hashed while reading, then replaced), and a bad line.

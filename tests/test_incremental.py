@@ -7,35 +7,19 @@ import pickle
 import random
 
 import numpy as np
-from PIL import Image
 from sqlalchemy import select
 from sqlmodel import Session
 
-from scanner import scancache
+from scanner.engine import scancache
+from scanner.engine.pipeline import run_scan
+from scanner.engine.runner import LocalRunner
 from scanner.graph.icons import near_duplicate_hash_pairs
-from scanner.pipeline import run_scan
+from scanner.images.hashbank import near_duplicate_pairs
 from scanner.policy import default_policy
-from scanner.runner import LocalRunner
-from scanner.signals.hashbank import near_duplicate_pairs
 from scanner.store.db import open_database
-from scanner.store.models import Cluster, ClusterMember, Group, Snapshot
-from tests.conftest import delete_database, snapshot, write_jsonl
-from tests.test_pipeline import mini_world, wa
-
-
-def icon(path, seed: int, rotate: bool = False, noise: int = 0) -> str:
-    """An abstract generated icon (smooth colour field); the same seed gives a near-duplicate family."""
-    rng = np.random.default_rng(seed)
-    coarse = rng.integers(0, 255, size=(4, 4, 3)).astype(np.uint8)
-    pixels = np.asarray(Image.fromarray(coarse).resize((64, 64), Image.Resampling.BILINEAR)).astype(int)
-    if noise:
-        pixels = pixels + np.random.default_rng(seed + noise).integers(-noise, noise + 1, size=pixels.shape)
-    image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
-    if rotate:
-        image = image.transpose(Image.Transpose.ROTATE_90)
-    path.parent.mkdir(exist_ok=True)
-    image.save(path)
-    return path.name
+from scanner.store.models import Group, Snapshot
+from tests.support.databases import delete_database
+from tests.support.factories import icon, mini_world, results_of, snapshot, two_databases, wa, write_jsonl
 
 
 def first_world(data) -> list:
@@ -69,16 +53,6 @@ def second_world(data) -> list:
     return records
 
 
-def results_of(engine) -> dict:
-    with Session(engine) as session:
-        groups = sorted((g.group_id, g.risk, g.category, g.cluster_id, g.icon_family, g.pdq, g.score_sha256,
-                         str(g.reasons)) for g in session.exec(select(Group)).scalars())
-        clusters = sorted((c.cluster_id, c.risk, c.size, c.active, c.score_sha256)
-                          for c in session.exec(select(Cluster)).scalars())
-        members = sorted(session.exec(select(ClusterMember.cluster_id, ClusterMember.group_id)).all())
-    return {"groups": groups, "clusters": clusters, "members": members}
-
-
 class CountingRunner(LocalRunner):
     """The local runner, remembering which groups each signal scored."""
 
@@ -90,14 +64,6 @@ class CountingRunner(LocalRunner):
         for signal in signals:
             self.scored.setdefault(signal.name, set()).update(s.group_id for s in snapshots)
         return super().run(snapshots, signals, context, progress)
-
-
-def two_databases(tmp_path):
-    """A data folder, a database scanned with the cache, one scanned without it, and the cache folder."""
-    data = tmp_path / "data"
-    data.mkdir()
-    return (data, open_database(str(tmp_path / "cached.sqlite")), open_database(str(tmp_path / "plain.sqlite")),
-            tmp_path / "cache")
 
 
 def test_incremental_rescan_equals_a_full_rescan_and_scores_only_changes(tmp_path):

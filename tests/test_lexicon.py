@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from scanner.policy import default_policy
-from scanner.signals.lexicon import LexiconError, default_lexicon, find_hits, parse_lexicon, score_text
+from scanner.text.lexicon import LexiconError, default_lexicon, find_hits, parse_lexicon, score_text
 
 
 def score(name: str, description: str = ""):
@@ -95,8 +95,8 @@ def test_anchor_prefilter_finds_exactly_what_the_plain_scan_finds():
     import json
     from dataclasses import replace
 
-    from scanner.signals.normalize import normalize
-    from tests.conftest import SAMPLE
+    from scanner.text.normalize import normalize
+    from tests.support.factories import SAMPLE
 
     lexicon = default_lexicon()
     plain = replace(lexicon, terms=tuple(replace(t, anchor="") for t in lexicon.terms))

@@ -1,4 +1,4 @@
-"""Behaviour of scanner.signals.links: every surface form of an invite reduces to one canonical key, non-invite
+"""Behaviour of scanner.graph.links: every surface form of an invite reduces to one canonical key, non-invite
 URLs and garbage give nothing, and free text yields its links in order without duplicates."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from scanner.signals.links import InviteLink, canonicalize, extract_links, undefang
+from scanner.graph.links import InviteLink, canonicalize, extract_links, undefang
 
 WA = "AbCdEfGhIjKlMnOpQrStUv"  # WhatsApp codes: 22 letters/digits, case-sensitive
 TG = "AbCdEfGh12345678"  # Telegram invite hash, case-sensitive

@@ -6,7 +6,6 @@ exactly as a batch scan of the same snapshots does."""
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import threading
 import time
@@ -14,22 +13,21 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-import numpy as np
 import pytest
-from PIL import Image
 from sqlmodel import Session, select
 
 from bots.core import BotCore
 from bots.matrix import MatrixBot, MatrixBotConfig
+from scanner.auth.users import User
+from scanner.engine.pipeline import run_scan
 from scanner.escalation.policylist import state_key
-from scanner.pipeline import run_scan
 from scanner.policy import default_policy
 from scanner.review.decisions import claim, decide
 from scanner.store.db import open_database
 from scanner.store.models import Group, Snapshot
-from scanner.users import User
-from tests.conftest import missing_server
-from tests.matrix_server import SYNAPSE_PYTHON, MatrixUser, SynapseServer, synapse_available
+from tests.support.matrix import create_room, notices, upload_icon
+from tests.support.matrix_server import SYNAPSE_PYTHON, MatrixUser, SynapseServer, synapse_available
+from tests.support.servers import missing_server
 
 pytestmark = pytest.mark.skipif(not synapse_available(), reason=missing_server(
     f"{SYNAPSE_PYTHON} does not exist (scripts/bootstrap-test-servers creates .venv-synapse with matrix-synapse)"))
@@ -39,21 +37,10 @@ def q(room_id: str) -> str:
     return quote(room_id, safe="")
 
 
-def create_room(server: SynapseServer, user: MatrixUser, **body) -> str:
-    return server.request("POST", "/_matrix/client/v3/createRoom", token=user.access_token, body=body)["room_id"]
-
-
 def say(server: SynapseServer, user: MatrixUser, room: str, content: dict) -> None:
     txn = f"t{time.monotonic_ns()}"
     server.request("PUT", f"/_matrix/client/v3/rooms/{q(room)}/send/m.room.message/{txn}", token=user.access_token,
                    body=content)
-
-
-def notices(server: SynapseServer, user: MatrixUser, room: str, sender: str) -> list[str]:
-    data = server.request("GET", f"/_matrix/client/v3/rooms/{q(room)}/messages?dir=b&limit=200",
-                          token=user.access_token)
-    return [e["content"].get("body", "") for e in reversed(data["chunk"])
-            if e["type"] == "m.room.message" and e["sender"] == sender]
 
 
 def wait_for(check: Callable[[], bool], timeout: float = 60, what: str = "condition") -> None:
@@ -63,21 +50,6 @@ def wait_for(check: Callable[[], bool], timeout: float = 60, what: str = "condit
             return
         time.sleep(0.5)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def upload_icon(server: SynapseServer, user: MatrixUser) -> str:
-    """An abstract generated image (non-graphic), uploaded to the media repository."""
-    pixels = (np.indices((64, 64)).sum(axis=0) % 17 * 15).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(np.stack([pixels, pixels.T, 255 - pixels], axis=-1)).save(buffer, format="PNG")
-    import urllib.request
-
-    request = urllib.request.Request(f"{server.base_url}/_matrix/media/v3/upload?filename=icon.png",
-                                     data=buffer.getvalue(), method="POST",
-                                     headers={"Authorization": f"Bearer {user.access_token}",
-                                              "Content-Type": "image/png"})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return json.loads(answer.read())["content_uri"]
 
 
 class Running:

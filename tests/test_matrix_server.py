@@ -6,8 +6,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import missing_server
-from tests.matrix_server import SYNAPSE_PYTHON, MatrixHTTPError, SynapseServer, synapse_available
+from tests.support.matrix_server import SYNAPSE_PYTHON, MatrixHTTPError, SynapseServer, synapse_available
+from tests.support.servers import missing_server
 
 pytestmark = pytest.mark.skipif(
     not synapse_available(),

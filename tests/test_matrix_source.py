@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from scanner.cli import app
 from scanner.store.db import open_database
 from scanner.store.models import Group
-from tests.test_matrix_bot import create_room, notices, upload_icon
-from tests.test_webhooks import Receiver
+from tests.support.matrix import create_room, notices, upload_icon
+from tests.support.servers import Receiver
 
 
 def test_scan_a_homeserver_through_the_admin_api(synapse, tmp_path, monkeypatch):

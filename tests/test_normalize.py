@@ -1,4 +1,4 @@
-"""Behaviour of scanner.signals.normalize: each obfuscation is undone and named, meaning is kept where undoing
+"""Behaviour of scanner.text.normalize: each obfuscation is undone and named, meaning is kept where undoing
 would change it (numbers, Indic scripts, real Cyrillic words), and the output is a fixed point."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from scanner.signals.normalize import OBFUSCATIONS, NormalizedText, normalize, tokens
+from scanner.text.normalize import OBFUSCATIONS, NormalizedText, normalize, tokens
 
 ZWSP = "\u200b"
 ZWJ = "\u200d"

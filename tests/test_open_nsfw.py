@@ -1,4 +1,4 @@
-"""The default icon classifier (open_nsfw, scanner.signals.open_nsfw) and its backlog (scanner.icon_backlog).
+"""The default icon classifier (open_nsfw, scanner.images.open_nsfw) and its backlog (scanner.images.icon_backlog).
 
 No explicit image is used or made anywhere here: the reference comparison runs on benign images that ship with
 matplotlib and on generated abstract images; the policy rules are exercised with a stand-in classifier that
@@ -22,10 +22,10 @@ from PIL import Image
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from scanner.images.open_nsfw import MODEL_ID, OpenNSFWClassifier, model_path
+from scanner.images.pdq import load_rgb
 from scanner.policy import load_policy
-from scanner.signals.open_nsfw import MODEL_ID, OpenNSFWClassifier, model_path
-from scanner.signals.pdq import load_rgb
-from tests.conftest import snapshot, write_jsonl
+from tests.support.factories import snapshot, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,7 +85,7 @@ def test_the_default_policy_classifies_every_icon_with_no_extra_installed(tmp_pa
 import sys
 sys.modules["nudenet"] = None  # no extra
 from sqlmodel import Session, select
-from scanner.pipeline import run_scan
+from scanner.engine.pipeline import run_scan
 from scanner.policy import load_policy
 from scanner.store.db import open_database
 from scanner.store.models import IconClassification, Group
@@ -156,7 +156,7 @@ def pythonpath() -> str:
 
 
 def scan(data: Path, db: Path, policy_text: str, cache: Path | None = None):
-    from scanner.pipeline import run_scan
+    from scanner.engine.pipeline import run_scan
     from scanner.store.db import open_database
 
     (data.parent / "policy.yaml").write_text(policy_text, encoding="utf-8")
@@ -237,7 +237,7 @@ class OneExplicit:
 
 
 def test_an_explicit_icon_is_adult_content_alone_and_child_safety_with_minor_indicators(tmp_path, monkeypatch):
-    from scanner.signals import icon as icon_module
+    from scanner.images import icon as icon_module
     from scanner.store.models import Group
 
     monkeypatch.setattr(icon_module, "load_classifier", lambda name, threads=1: OneExplicit())
@@ -273,10 +273,10 @@ def test_an_explicit_icon_is_adult_content_alone_and_child_safety_with_minor_ind
 
 
 def test_each_icon_is_decoded_once_and_classified_in_one_batch(tmp_path, monkeypatch) -> None:
+    from scanner.images import pdq
+    from scanner.images.icon import IconSignal
     from scanner.schema import parse_snapshot
-    from scanner.signals import pdq
     from scanner.signals.base import ScanContext
-    from scanner.signals.icon import IconSignal
 
     icon_folder(tmp_path, 3)
     decoded: list[int] = []
@@ -299,8 +299,8 @@ def test_each_icon_is_decoded_once_and_classified_in_one_batch(tmp_path, monkeyp
 
 
 def test_a_new_scan_reads_stored_scores_and_classifies_nothing_again(tmp_path, monkeypatch) -> None:
-    from scanner.pipeline import run_scan
-    from scanner.runner import LocalRunner
+    from scanner.engine.pipeline import run_scan
+    from scanner.engine.runner import LocalRunner
     from scanner.store.db import open_database
     from scanner.store.models import Group, IconClassification
 
@@ -328,11 +328,11 @@ def test_a_new_scan_reads_stored_scores_and_classifies_nothing_again(tmp_path, m
     assert all(g.features.get("icon_classifier") == MODEL_ID and "icon_unclassified" not in g.features
                for g in groups)
     # What icon workers are told is classified already: every stored icon.
-    from scanner.pipeline import attach_classifications
-    from scanner.signals.icon import IconSignal
+    from scanner.images.icon import IconSignal
+    from scanner.images.stored import attach_classifications
 
     signal = IconSignal(load_policy(None).signals.icon)
-    attach_classifications(engine, [signal], None)
+    attach_classifications(engine, [signal])
     plan = signal.plan()
     assert plan is not None and all(g.icon_sha256 in plan.known for g in groups)
     assert "0" * 64 not in plan.known

@@ -8,7 +8,7 @@ import random
 import pytest
 from PIL import Image
 
-from scanner.signals.hashbank import (
+from scanner.images.hashbank import (
     BruteForceIndex,
     FaissIndex,
     HashBankError,
@@ -16,7 +16,7 @@ from scanner.signals.hashbank import (
     near_duplicate_pairs,
     read_bank,
 )
-from scanner.signals.pdq import IconError, hamming, hash_icon_bytes, hash_icon_file
+from scanner.images.pdq import IconError, hamming, hash_icon_bytes, hash_icon_file
 
 
 def read_hashes(path):
@@ -66,7 +66,7 @@ def test_rotated_and_mirrored_copies_match_through_dihedral_hashes(shared_eval):
 
 
 def tmp_bank(hashes):
-    from scanner.signals.hashbank import BankEntry, HashBank
+    from scanner.images.hashbank import BankEntry, HashBank
 
     return HashBank("test", "child_safety", 31, tuple(BankEntry(h, i + 1) for i, h in enumerate(hashes)), "test")
 
@@ -174,7 +174,7 @@ def _flip(pdq_hex: str, bits: range) -> str:
 
 
 def test_a_negative_bank_suppresses_hits_nearer_to_a_benign_look_alike(tmp_path):
-    from scanner.signals.hashbank import bank_results
+    from scanner.images.hashbank import bank_results
 
     base = f"{random.Random(5).getrandbits(256):064x}"
     known_bad = base
@@ -198,12 +198,12 @@ def test_a_negative_bank_suppresses_hits_nearer_to_a_benign_look_alike(tmp_path)
 def test_scans_store_one_blurred_greyscale_thumbnail_per_icon(tmp_path):
     import numpy as np
 
-    from scanner.pipeline import run_scan
+    from scanner.engine.pipeline import run_scan
+    from scanner.images.pdq import load_rgb
     from scanner.policy import load_policy
-    from scanner.signals.pdq import load_rgb
     from scanner.store.db import open_database
     from scanner.store.queries import group_dicts, icon_thumbnail
-    from tests.conftest import snapshot, write_jsonl
+    from tests.support.factories import snapshot, write_jsonl
 
     rng = np.random.default_rng(3)
     (tmp_path / "icons").mkdir()
@@ -238,12 +238,12 @@ def test_nudenet_plugin_scores_icons_once_each_in_batches(tmp_path):
     pytest.importorskip("onnxruntime")
     import numpy as np
 
+    from scanner.images.icon import IconSignal
+    from scanner.images.icon_classifier import IconClassifierError, NudeNetClassifier, load_classifier
     from scanner.policy import load_policy
     from scanner.schema import parse_snapshot
     from scanner.signals.base import ScanContext
-    from scanner.signals.icon import IconSignal
-    from scanner.signals.icon_classifier import IconClassifierError, NudeNetClassifier, load_classifier
-    from tests.conftest import snapshot
+    from tests.support.factories import snapshot
 
     try:
         classifier = load_classifier("nudenet")
@@ -283,12 +283,12 @@ def test_icon_classifications_are_stored_and_never_repeated_across_scans(tmp_pat
     import numpy as np
     from sqlmodel import Session, select
 
-    from scanner.pipeline import run_scan
+    from scanner.engine.pipeline import run_scan
+    from scanner.images.icon_classifier import IconClassifierError, NudeNetClassifier, load_classifier
     from scanner.policy import load_policy
-    from scanner.signals.icon_classifier import IconClassifierError, NudeNetClassifier, load_classifier
     from scanner.store.db import open_database
     from scanner.store.models import IconClassification
-    from tests.conftest import snapshot, write_jsonl
+    from tests.support.factories import snapshot, write_jsonl
 
     try:
         load_classifier("nudenet")

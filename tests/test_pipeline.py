@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 from sqlalchemy import select, text
@@ -11,35 +10,12 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from scanner.cli import app
-from scanner.pipeline import run_scan, scan_records
+from scanner.engine.pipeline import run_scan, scan_records
 from scanner.policy import default_policy
 from scanner.store.db import open_database
 from scanner.store.models import Cluster, Group, RejectedRecord, ScanRun, Snapshot
 from scanner.store.queries import cluster_dicts
-from tests.conftest import snapshot, write_jsonl
-
-
-def wa(code: str) -> str:
-    return f"https://chat.whatsapp.com/{code:0>22}"
-
-
-def mini_world(seed: int = 5, bad: bool = True) -> list:
-    rng = random.Random(seed)
-    records: list = []
-    for i in range(15):
-        targets = rng.sample([r for r in range(15) if r != i], 3)
-        records.append(snapshot(
-            f"wa:ring{i}", name="t33n xxx new link" if i < 6 else f"friends {i}",
-            own_invite_links=[wa(f"R{i}")], admins=[f"adm:{i % 2}"],
-            posted_invite_links=[{"url": wa(f"R{t}")} for t in targets],
-        ))
-    for i in range(30):
-        records.append(snapshot(f"wa:b{i}", name=["Class 8 parents", "Teen Patti players", "cricket"][i % 3],
-                                own_invite_links=[wa(f"B{i}")], admins=[f"fam:{i // 3}"]))
-    if bad:
-        records.insert(3, "{bad json")
-        records.insert(10, snapshot("wa:bad", member_count="many"))
-    return records
+from tests.support.factories import mini_world, snapshot, wa, write_jsonl
 
 
 @pytest.fixture
@@ -119,7 +95,7 @@ def test_growth_keeps_the_cluster_id(world, tmp_path):
 
 def test_crash_after_ingest_resumes_without_duplicates(world, tmp_path, monkeypatch):
     engine = open_database(str(tmp_path / "db.sqlite"))
-    import scanner.pipeline as pipeline
+    import scanner.engine.pipeline as pipeline
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")

@@ -15,31 +15,22 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel, select
 
 import scanner.store.models  # noqa: F401
+import scanner.store.review_models  # noqa: F401
 from bots.core import BotCore
-from scanner.pipeline import run_scan
+from scanner.auth.users import User, add_user
+from scanner.engine.pipeline import run_scan
+from scanner.engine.scanlock import DatabaseLock
 from scanner.policy import default_policy
-from scanner.review import audit
 from scanner.review.cases import queue
 from scanner.review.decisions import ClaimConflict, ReviewError, claim, confirmed_groups, decide, review_escalation
 from scanner.review.prefs import Preferences, save_preferences
-from scanner.review.tx import write
-from scanner.scanlock import DatabaseLock
 from scanner.schema import GroupSnapshot
+from scanner.store import audit
 from scanner.store.db import open_database
-from scanner.store.models import (
-    AuditEvent,
-    BotAlert,
-    BotState,
-    Cluster,
-    Group,
-    ReviewDecision,
-    ScanRun,
-    Snapshot,
-    UserPreference,
-)
-from scanner.users import User, add_user
-from tests.conftest import snapshot, with_icons, write_jsonl
-from tests.test_pipeline import wa
+from scanner.store.models import Cluster, Group, ScanRun, Snapshot
+from scanner.store.review_models import AuditEvent, BotAlert, BotState, ReviewDecision, UserPreference
+from scanner.store.tx import write
+from tests.support.factories import snapshot, wa, with_icons, write_jsonl
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import text
 
 from scanner.store.db import open_database
-from tests.conftest import ROOT, SAMPLE
+from tests.support.factories import ROOT, SAMPLE
 
 pytestmark = pytest.mark.sqlite_only("the Ray scan runs with loopback only and cannot reach the PostgreSQL server")
 
@@ -161,10 +161,10 @@ RUNNER_CHECK = """
 import functools, hashlib, json, sys
 from pathlib import Path
 import ray
-from scanner.assess import default_signals
+from scanner.engine.assess import default_signals
 from scanner.policy import load_policy
-from scanner.ray_runner import RayRunner
-from scanner.runner import LocalRunner
+from scanner.engine.ray_runner import RayRunner
+from scanner.engine.runner import LocalRunner
 from scanner.schema import parse_snapshot
 from scanner.signals.base import ScanContext
 
@@ -217,7 +217,7 @@ def test_ray_runner_merges_worker_state_and_keeps_local_signals_local(tmp_path):
     import numpy as np
     from PIL import Image
 
-    from tests.conftest import snapshot, write_jsonl
+    from tests.support.factories import snapshot, write_jsonl
 
     data = tmp_path / "data"
     (data / "icons").mkdir(parents=True)

@@ -13,9 +13,10 @@ from PIL import Image
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from scanner.pipeline import run_scan
-from scanner.review import audit
-from scanner.review.cases import QueueFilter, case_detail, case_graph, queue, reopen_reason, sync_cases
+from scanner.auth.users import PermissionDenied, User, sign_in
+from scanner.engine.pipeline import run_scan
+from scanner.review.case_view import case_detail, case_graph
+from scanner.review.cases import QueueFilter, queue, reopen_reason, sync_cases
 from scanner.review.decisions import (
     ClaimConflict,
     ReviewError,
@@ -27,22 +28,12 @@ from scanner.review.decisions import (
 )
 from scanner.review.icons import RevealError, reveal, thumbnail
 from scanner.review.metrics import review_metrics
+from scanner.store import audit
 from scanner.store.db import open_database
-from scanner.store.models import AuditEvent, Group, ReviewCase, TextLabel
-from scanner.users import PermissionDenied, User, sign_in
-from tests.conftest import snapshot, with_icons, write_jsonl
-from tests.test_pipeline import wa
-
-MOD, MOD2 = User("mia", "moderator"), User("noor", "moderator")
-LEAD, LEAD2 = User("lee", "lead"), User("lou", "lead")
-AUDITOR, ADMIN = User("ada", "auditor"), User("adm", "admin")
-RING = {f"wa:ring{i}" for i in range(15)}
-
-
-def ring_case(engine) -> str:
-    page = queue(engine, MOD)
-    (row,) = [r for r in page.rows if r["category"] == "child_safety"]
-    return row["case_id"]
+from scanner.store.models import Group, TextLabel
+from scanner.store.review_models import AuditEvent, ReviewCase
+from tests.support.factories import snapshot, wa, with_icons, write_jsonl
+from tests.support.review import ADMIN, AUDITOR, LEAD, LEAD2, MOD, MOD2, RING, ring_case
 
 
 def test_a_scan_opens_one_case_per_flagged_cluster_and_a_rescan_changes_nothing(scanned):

@@ -10,16 +10,16 @@ import unicodedata
 
 import pytest
 
-from scanner.pipeline import run_scan
+from scanner.engine.pipeline import run_scan
 from scanner.policy import default_policy
-from scanner.signals.lexicon import default_lexicon, find_hits
-from scanner.signals.normalize import normalize
-from scanner.signals.romanize import romanize, romanize_token, skeleton
-from scanner.signals.text_model import windows
+from scanner.scoring.names import classify_names
 from scanner.store.db import open_database
 from scanner.store.queries import cluster_dicts
-from scanner.textmodel.classify import classify_names
-from tests.conftest import snapshot, write_jsonl
+from scanner.text.lexicon import default_lexicon, find_hits
+from scanner.text.normalize import normalize
+from scanner.text.romanize import romanize, romanize_token, skeleton
+from scanner.text.text_model import windows
+from tests.support.factories import snapshot, write_jsonl
 
 # The Brahmic blocks share Devanagari's layout (ISCII), so a word moves between scripts by a fixed offset.
 BRAHMIC = {"bengali": 0x80, "gurmukhi": 0x100, "gujarati": 0x180, "odia": 0x200, "tamil": 0x280,
@@ -174,7 +174,7 @@ def test_a_ring_of_bland_names_with_scam_descriptions_is_flagged(tmp_path):
 
 
 def test_the_text_runtime_imports_no_torch():
-    code = ("import sys; from scanner.textmodel.classify import classify_names; from scanner.policy import "
+    code = ("import sys; from scanner.scoring.names import classify_names; from scanner.policy import "
             "default_policy; classify_names(['बच्चे paid', 'hello'], default_policy()); "
             "print('torch' in sys.modules or 'transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -9,13 +9,13 @@ import sys
 
 import pytest
 
-from scanner.evaluation import group_metrics, network_metrics, read_labels
-from scanner.pipeline import run_scan
+from scanner.engine.pipeline import run_scan
+from scanner.images.hashbank import read_bank
 from scanner.policy import default_policy
-from scanner.signals.hashbank import read_bank
+from scanner.scoring.evaluation import group_metrics, network_metrics, read_labels
 from scanner.store.db import open_database
 from scanner.store.queries import cluster_dicts, group_dicts, rejected_dicts
-from tests.conftest import SAMPLE
+from tests.support.factories import SAMPLE
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,11 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from scanner.cli import app
-from scanner.review import audit
-from scanner.scanlock import DatabaseLock
+from scanner.engine.scanlock import DatabaseLock
+from scanner.store import audit
 from scanner.store.db import open_database
 from scanner.store.models import ScanLock, ScanRun
-from tests.conftest import snapshot, write_jsonl
-from tests.test_pipeline import mini_world, wa
+from tests.support.factories import mini_world, snapshot, wa, write_jsonl
 
 GROUPSCAN = [sys.executable, "-m", "scanner.cli"]
 
@@ -133,7 +132,8 @@ def test_a_lock_from_another_host_is_stale_only_after_its_heartbeat_stops(tmp_pa
 
 def _state(db: str) -> dict:
     """Everything a scan decides, without scan ids (a resumed database has one more run)."""
-    from scanner.store.models import Cluster, Group, RejectedRecord, ReviewCase, Snapshot
+    from scanner.store.models import Cluster, Group, RejectedRecord, Snapshot
+    from scanner.store.review_models import ReviewCase
 
     with Session(open_database(db)) as session:
         return {

@@ -1,4 +1,4 @@
-"""Scoped rescans (scanner.scope): a rescan scores only the networks a change can reach, and the database ends up
+"""Scoped rescans (scanner.engine.scope): a rescan scores only the networks a change can reach, and the database ends up
 exactly as after a scan of everything; it falls back to scoring everything when the database may not match."""
 
 from __future__ import annotations
@@ -8,12 +8,10 @@ import random
 import pytest
 from PIL import Image
 
-from scanner.pipeline import run_scan
+from scanner.engine.pipeline import run_scan
+from scanner.images.hashbank import read_bank
 from scanner.policy import default_policy
-from scanner.signals.hashbank import read_bank
-from tests.conftest import snapshot, write_jsonl
-from tests.test_incremental import icon, results_of, two_databases
-from tests.test_pipeline import wa
+from tests.support.factories import icon, results_of, snapshot, two_databases, wa, write_jsonl
 
 
 def small_caps_policy():
@@ -176,7 +174,7 @@ def test_an_admin_crossing_the_hub_cap_rescores_the_groups_it_no_longer_joins(tm
 
 
 def test_a_scan_that_failed_after_the_cache_makes_the_next_one_full(tmp_path):
-    from scanner.pipeline import scan_records
+    from scanner.engine.pipeline import scan_records
     from scanner.sources import resolve
 
     data, world, cached_db, plain_db, cache_dir, policy, _ = scanned_world(tmp_path, 5)
@@ -198,12 +196,12 @@ def test_a_scan_that_failed_after_the_cache_makes_the_next_one_full(tmp_path):
 def test_a_decision_rescores_its_network_and_a_full_scan_then_changes_nothing(tmp_path):
     from sqlmodel import Session
 
+    from scanner.auth.users import User
     from scanner.review.cases import queue
     from scanner.review.decisions import claim, decide
     from scanner.store.db import open_database
     from scanner.store.models import Group
-    from scanner.users import User
-    from tests.test_pipeline import mini_world
+    from tests.support.factories import mini_world
 
     data = tmp_path / "data"
     data.mkdir()

@@ -6,12 +6,12 @@ import pytest
 
 from scanner.policy import default_policy
 from scanner.reasons import Reason
-from scanner.scoring import (
+from scanner.scoring.clusters import score_clusters
+from scanner.scoring.risk import (
     Evidence,
     cluster_categories,
     direct_evidence,
     noisy_or,
-    score_clusters,
     top_category,
 )
 from scanner.signals.base import SignalResult

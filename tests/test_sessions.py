@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
+from scanner.auth.users import User, add_user
 from scanner.policy import default_policy
-from scanner.review import audit, sessions
+from scanner.review import sessions
+from scanner.store import audit
 from scanner.store.db import open_database
-from scanner.store.models import AppUser
-from scanner.users import User, add_user
+from scanner.store.review_models import AppUser
 
 
 def engine_with_user(tmp_path):

@@ -8,7 +8,7 @@ from scanner.schema import GroupSnapshot, Located, Rejected
 from scanner.sources import SourceError, resolve
 from scanner.sources.csv_source import CsvSource
 from scanner.sources.jsonl import JsonLinesSource
-from tests.conftest import snapshot, write_jsonl
+from tests.support.factories import snapshot, write_jsonl
 
 
 def read_all(path):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scanner.textmodel.model import DEFAULT_MODEL_DIR
-from scanner.textmodel.static import TABLE_FILE, StaticEncoder, has_static_table
+from scanner.text.model.model import DEFAULT_MODEL_DIR
+from scanner.text.model.static import TABLE_FILE, StaticEncoder, has_static_table
 
 pytestmark = pytest.mark.skipif(not has_static_table(DEFAULT_MODEL_DIR), reason="no static table in models/text")
 
@@ -67,9 +67,9 @@ def test_table_rows_reproduce_the_encoder_within_int8_tolerance():
 def test_a_head_on_the_table_runs_in_onnx_as_its_reference(tmp_path):
     """A head that reads the table (what `--encoder static-e5 --variant ngram+encoder` builds) loads through
     ``load_encoder`` from ``encoder_dir`` and its ONNX output equals the scikit-learn reference."""
-    from scanner.textmodel.corpus import LABELS
-    from scanner.textmodel.model import TextModel
-    from scanner.textmodel.train import HeadConfig, fit_head, reference_probabilities, write_head
+    from scanner.text.model.corpus import LABELS
+    from scanner.text.model.model import TextModel
+    from scanner.text.model.train import HeadConfig, fit_head, reference_probabilities, write_head
 
     rows = [("family group", "benign"), ("cricket club", "benign"), ("school girls paid", "child_safety"),
             ("call girls available", "sexual_solicitation"), ("jala do unki dukaan", "incitement"),

@@ -11,9 +11,10 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 import scanner.store.models  # noqa: F401
+import scanner.store.review_models  # noqa: F401
+from scanner.auth.users import add_user
 from scanner.store.db import database_url, open_database
-from scanner.users import add_user
-from tests.conftest import on_postgres
+from tests.support.databases import on_postgres
 
 
 def test_migrations_match_the_models(tmp_path):

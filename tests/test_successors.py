@@ -1,9 +1,9 @@
 from __future__ import annotations
 
+from scanner.graph.groups import fold
 from scanner.graph.successors import name_tokens, similarity, successions
-from scanner.groups import fold
 from scanner.schema import GroupSnapshot
-from tests.conftest import snapshot
+from tests.support.factories import snapshot
 
 
 def link(code: str) -> str:

@@ -19,10 +19,11 @@ from telegram import PhotoSize, User
 from bots.core import BotCore
 from bots.telegram import TelegramBot, TelegramBotConfig
 from scanner.policy import default_policy
-from scanner.review import audit
+from scanner.store import audit
 from scanner.store.db import open_database
-from scanner.store.models import Group, ReviewCase
-from tests.telegram_standin import BotApiStandIn, administrator
+from scanner.store.models import Group
+from scanner.store.review_models import ReviewCase
+from tests.support.telegram_standin import BotApiStandIn, administrator
 
 TOKEN = "123456:TEST-TOKEN"
 ADMIN_CHAT = -500

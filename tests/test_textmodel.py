@@ -14,14 +14,14 @@ from typer.testing import CliRunner
 
 from scanner.cli import app
 from scanner.policy import load_policy
-from scanner.signals.normalize import normalize
-from scanner.textmodel.classify import classify_names
-from scanner.textmodel.corpus import LABELS, _part, generate, read_corpus, write_corpus
-from scanner.textmodel.model import DEFAULT_MODEL_DIR, TextModel, TextModelError
-from scanner.textmodel.ngrams import char_ids, char_ngrams
-from scanner.textmodel.train import HeadConfig, fit_head, reference_probabilities, write_head
-from scanner.textmodel.vocab import NAME_TEMPLATES, SLOTS
-from tests.conftest import ROOT, snapshot, write_jsonl
+from scanner.scoring.names import classify_names
+from scanner.text.model.corpus import LABELS, _part, generate, read_corpus, write_corpus
+from scanner.text.model.model import DEFAULT_MODEL_DIR, TextModel, TextModelError
+from scanner.text.model.ngrams import char_ids, char_ngrams
+from scanner.text.model.train import HeadConfig, fit_head, reference_probabilities, write_head
+from scanner.text.model.vocab import NAME_TEMPLATES, SLOTS
+from scanner.text.normalize import normalize
+from tests.support.factories import ROOT, snapshot, write_jsonl
 
 TINY = [("family group", "benign"), ("cricket fans", "benign"), ("job alerts pune", "benign"),
         ("recipes and tips", "benign"), ("teen 18+ paid", "child_safety"), ("school girls xxx vip", "child_safety"),
@@ -145,9 +145,9 @@ def test_a_missing_model_directory_is_a_configuration_error(tmp_path):
 def test_scan_records_which_model_version_scored_each_group(tmp_path, shipped):
     from sqlmodel import Session, select
 
-    from scanner.signals.text_model import READING
     from scanner.store.db import open_database
     from scanner.store.models import Group, ScanRun
+    from scanner.text.text_model import READING
 
     data = write_jsonl(tmp_path / "g.jsonl", [snapshot("g1", name="school girls 18+ paid vip"),
                                                snapshot("g2", name="cricket fans")])
@@ -195,7 +195,7 @@ def test_a_label_file_with_an_unknown_label_names_its_line(tmp_path):
 
 
 def test_runtime_scoring_never_imports_torch():
-    code = ("import sys; from scanner.textmodel.model import TextModel; TextModel().predict(['family group']); "
+    code = ("import sys; from scanner.text.model.model import TextModel; TextModel().predict(['family group']); "
             "from scanner.cli import app; assert 'torch' not in sys.modules, 'torch imported'; print('ok')")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

@@ -10,8 +10,10 @@ import random
 import numpy as np
 import pytest
 
+from scanner.engine.pipeline import run_scan
 from scanner.graph.backend import FastBackend, NetworkxBackend
 from scanner.graph.build import project
+from scanner.graph.groups import fold
 from scanner.graph.ties import (
     NetworkSupport,
     category_support,
@@ -19,14 +21,11 @@ from scanner.graph.ties import (
     support_reference,
     tie_strengths,
 )
-from scanner.groups import fold
-from scanner.pipeline import run_scan
 from scanner.policy import default_policy
 from scanner.schema import GroupSnapshot
 from scanner.store.db import open_database
 from scanner.store.queries import cluster_dicts, group_detail, group_dicts
-from tests.conftest import snapshot, write_jsonl
-from tests.test_graph import planted_world
+from tests.support.factories import planted_world, snapshot, write_jsonl
 
 
 def tg(code: str) -> str:
@@ -218,9 +217,9 @@ def test_a_respawn_alone_is_support_when_no_edge_counts():
 def test_a_whole_cluster_decision_leaves_connected_groups_out(tmp_path):
     """A violating decision makes its groups confirmed seeds of the next scan: on the whole cluster it covers the
     ring's members, not the popular groups whose links the ring posted (a moderator may still pick one)."""
-    from scanner.review.cases import case_detail
+    from scanner.auth.users import add_user
+    from scanner.review.case_view import case_detail
     from scanner.review.decisions import claim, confirmed_groups, decide
-    from scanner.users import add_user
 
     write_jsonl(tmp_path / "groups.jsonl", adversarial_records())
     engine = open_database(str(tmp_path / "scan.db"))

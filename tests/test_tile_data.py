@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bench.tile_data import main, tile
-from scanner.groups import fold, link_owners
+from scanner.graph.groups import fold, link_owners
+from scanner.images.pdq import hamming, hash_icon_file
 from scanner.schema import GroupSnapshot, Located, Rejected
-from scanner.signals.pdq import hamming, hash_icon_file
 from scanner.sources import resolve
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,10 +8,10 @@ import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from scanner.auth.users import PermissionDenied, User, UserError, add_user, authenticate, list_users, require
 from scanner.cli import app
 from scanner.store.db import open_database
-from scanner.store.models import AppUser
-from scanner.users import PermissionDenied, User, UserError, add_user, authenticate, list_users, require
+from scanner.store.review_models import AppUser
 
 PASSWORD = "correct horse battery"
 

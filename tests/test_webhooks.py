@@ -5,50 +5,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlmodel import Session, select
 
+from scanner.auth.users import PermissionDenied, User
 from scanner.escalation.webhooks import deliver_due, deliveries, retry
 from scanner.policy import load_policy
-from scanner.review import audit
 from scanner.review.decisions import ReviewError, claim, decide
-from scanner.store.models import WebhookDelivery
-from scanner.users import PermissionDenied, User
-from tests.test_review import LEAD, MOD, ring_case
+from scanner.store import audit
+from scanner.store.review_models import WebhookDelivery
+from tests.support.review import LEAD, MOD, ring_case
+from tests.support.servers import Receiver
 
 SECRET = "s3cret-for-tests-only"
-
-
-class Receiver:
-    """A local webhook receiver that records what it got and answers with the status it is told to."""
-
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        self.status = 200
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append({"headers": dict(self.headers), "body": body})
-                self.send_response(receiver.status)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scanner.cli import app
-from tests.conftest import ROOT, SAMPLE
+from tests.support.factories import ROOT, SAMPLE
 
 pytestmark = pytest.mark.sqlite_only("packaging, not the database: the wheel's scan uses its own SQLite file")
 
@@ -111,7 +111,7 @@ def test_a_wheel_classifies_names_and_serves_the_dashboard(wheel_venv, tmp_path)
     # The dashboard's entry point, run by streamlit's own test runner: it builds the page list from the pages
     # shipped in the wheel (st.Page refuses a path that does not exist) and renders the sign-in page.
     script = ("from streamlit.testing.v1 import AppTest\n"
-              "from scanner.cli_review import dashboard_entry\n"
+              "from scanner.cli.review import dashboard_entry\n"
               "entry = dashboard_entry()\n"
               "at = AppTest.from_file(str(entry), default_timeout=120).run()\n"
               "import json; print(json.dumps({'entry': str(entry), 'exception': [str(e.value) for e in at.exception],"

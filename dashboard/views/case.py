@@ -11,8 +11,10 @@ import streamlit as st
 
 from dashboard import graphview, plain, state
 from dashboard.i18n import _
+from scanner.auth.users import PermissionDenied, User
 from scanner.escalation.bundle import export_zip
-from scanner.review.cases import CaseNotFound, case_detail, case_graph, next_case, record_view
+from scanner.review.case_view import case_detail, case_graph, record_view
+from scanner.review.cases import CaseNotFound, next_case
 from scanner.review.decisions import (
     ClaimConflict,
     ReviewError,
@@ -24,7 +26,6 @@ from scanner.review.decisions import (
     review_escalation,
 )
 from scanner.review.icons import RevealError, reveal, thumbnails
-from scanner.users import PermissionDenied, User
 
 DECIDED = ("benign", "violating", "escalated")
 # Keyboard shortcuts for the common path (shown on the buttons). Streamlit reserves C and R.

@@ -10,8 +10,7 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.i18n import LANGUAGES, _
-from scanner.review.prefs import MAX_EXTRA_BLUR, Preferences, save_preferences
-from scanner.users import (
+from scanner.auth.users import (
     ROLES,
     UserError,
     change_role,
@@ -20,6 +19,7 @@ from scanner.users import (
     set_disabled,
     start_password_reset,
 )
+from scanner.review.prefs import MAX_EXTRA_BLUR, Preferences, save_preferences
 
 who = state.user()
 assert who is not None

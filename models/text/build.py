@@ -2,7 +2,7 @@
 only for the older ``--encoder minilm``).
 
 Steps, each deterministic in ``--seed``:
- 1. the labelled corpus (``scanner.textmodel.corpus``) with frequent-word benign filler -> base_corpus.tsv.gz
+ 1. the labelled corpus (``scanner.text.model.corpus``) with frequent-word benign filler -> base_corpus.tsv.gz
  2. the encoder: the static table distilled from multilingual-e5-small (``models.text.static_e5``, run first;
     the default) or the MiniLM encoder exported to ONNX -> encoder.onnx, tokenizer.json
  3. heads fitted on the training split, compared on the held-out split: n-grams only, and n-grams + encoder
@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from scanner.signals.normalize import normalize
-from scanner.signals.romanize import romanize
-from scanner.textmodel.corpus import LABELS, generate, read_corpus, write_corpus
-from scanner.textmodel.filler import frequent_words
-from scanner.textmodel.metrics import flagged_share, per_category, robustness
-from scanner.textmodel.model import TextModel, load_encoder
-from scanner.textmodel.train import HeadConfig, fit_head, reference_probabilities, write_head
+from scanner.text.model.corpus import LABELS, generate, read_corpus, write_corpus
+from scanner.text.model.filler import frequent_words
+from scanner.text.model.metrics import flagged_share, per_category, robustness
+from scanner.text.model.model import TextModel, load_encoder
+from scanner.text.model.train import HeadConfig, fit_head, reference_probabilities, write_head
+from scanner.text.normalize import normalize
+from scanner.text.romanize import romanize
 
 HERE = Path(__file__).resolve().parent
 # ../shared/eval next to the checkout (a worktree sits one level deeper: look up the ancestors).
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     encoder = load_encoder(out)
     figures["encoder"] = args.encoder
     if args.romanised_views:
-        # The model also reads texts in other scripts romanised (scanner.signals.text_model.views); it learns
+        # The model also reads texts in other scripts romanised (scanner.text.text_model.views); it learns
         # that spelling from the romanised twins of the training rows written in Devanagari, Tamil and Bengali,
         # so a Telugu or Gujarati name romanised the same way meets n-grams it knows.
         twins = []

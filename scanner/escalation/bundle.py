@@ -24,18 +24,18 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from scanner.auth.users import User, require
 from scanner.escalation import reports
 from scanner.escalation.evidence import SCHEMA_ID, EvidenceReport
-from scanner.export import cluster_graph, write_graphml
-from scanner.pipeline import policy_fingerprint
-from scanner.policy import Policy
-from scanner.review import audit
+from scanner.graph.export import cluster_graph, write_graphml
+from scanner.graph.links import canonicalize
+from scanner.policy import Policy, policy_fingerprint
 from scanner.review.cases import utc
-from scanner.review.tx import write
-from scanner.signals.links import canonicalize
-from scanner.store.models import Cluster, Group, ReviewCase, ReviewDecision, Snapshot
+from scanner.store import audit
+from scanner.store.models import Cluster, Group, Snapshot
 from scanner.store.queries import members_of
-from scanner.users import User, require
+from scanner.store.review_models import ReviewCase, ReviewDecision
+from scanner.store.tx import write
 
 MANIFEST = "manifest.sha256"
 

@@ -22,20 +22,22 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from scanner.review import audit
+from scanner.auth.users import User, require
+from scanner.graph.links import canonicalize, undefang
 from scanner.review.decisions import confirmed_groups
-from scanner.review.tx import write
-from scanner.signals.links import canonicalize, undefang
+from scanner.store import audit
 from scanner.store.models import Group, Snapshot
-from scanner.users import User, require
+from scanner.store.tx import write
 
 EVENT_TYPE = "m.policy.rule.room"
 BAN = "m.ban"
@@ -93,6 +95,37 @@ def matrix_entities(group_id: str, own_links: list[str]) -> list[str]:
         if found and found not in entities:
             entities.append(found)
     return entities
+
+
+# The state keys of rules published before they followed matrix-protection-suite's convention.
+LEGACY_STATE_KEY = "groupscan:"
+
+
+def rule_digest(rule: dict) -> str:
+    """What a published rule looked like, to publish it again only when it changed."""
+    return hashlib.sha256(json.dumps(rule, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def rules_to_publish(engine: Engine, published: dict[str, str], takedown: bool = False,
+                     hashed: bool = False) -> list[dict]:
+    """Rules not yet published in their current form, given ``published`` (state key -> ``rule_digest``). Rules
+    published under the old ``groupscan:`` state keys come back with empty content, which removes a policy rule
+    (MSC2313), since their rules are now published under matrix-protection-suite's state keys."""
+    current = build_rules(engine, takedown, hashed)
+    keys = {rule["state_key"] for rule in current}
+    retired = [{"type": EVENT_TYPE, "state_key": key, "content": {}} for key in sorted(published)
+               if key.startswith(LEGACY_STATE_KEY) and key not in keys]
+    return retired + [rule for rule in current if published.get(rule["state_key"]) != rule_digest(rule)]
+
+
+def mark_published(published: dict[str, str], rules: Sequence[dict]) -> dict[str, str]:
+    """``published`` after ``rules`` went out: a rule with empty content was removed."""
+    after = dict(published)
+    after.update({rule["state_key"]: rule_digest(rule) for rule in rules if rule["content"]})
+    for rule in rules:
+        if not rule["content"]:
+            after.pop(rule["state_key"], None)
+    return after
 
 
 def build_rules(engine: Engine, takedown: bool = False, hashed: bool = False) -> list[dict]:

@@ -16,11 +16,12 @@ import numpy as np
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from scanner.review import audit
+from scanner.auth.users import User, require
 from scanner.review.cases import utc
-from scanner.review.tx import write
-from scanner.store.models import HashHit, ReviewCase, ReviewDecision
-from scanner.users import User, require
+from scanner.store import audit
+from scanner.store.models import HashHit
+from scanner.store.review_models import ReviewCase, ReviewDecision
+from scanner.store.tx import write
 
 COLUMNS = ["category", "flagged", "reviewed", "actioned", "escalated", "first_action_median_h", "first_action_p90_h",
            "decision_median_h", "decision_p90_h", "deadline_breaches"]

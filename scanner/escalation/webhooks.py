@@ -1,8 +1,8 @@
 """Webhooks: a signed JSON POST for each decision and escalation, through an outbox.
 
-Review actions write a ``webhook_delivery`` row in their own transaction (``enqueue``), so an event is never
-announced for a decision that rolled back, nor lost when the receiver is down. ``deliver_due`` sends what is
-due: a row is leased with a conditional UPDATE first, so two dispatchers never post it at the same time; a
+Review actions write a ``webhook_delivery`` row in their own transaction (``scanner.store.outbox.enqueue``), so
+an event is never announced for a decision that rolled back, nor lost when the receiver is down. ``deliver_due``
+sends what is due: a row is leased with a conditional UPDATE first, so two dispatchers never post it at the same time; a
 failure is retried with exponential backoff; after ``webhook_max_attempts`` the row is ``dead`` and shows on the
 dashboard's dead-letter list, where a lead can send it again.
 
@@ -19,19 +19,20 @@ import json
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from scanner.auth.users import User, require
 from scanner.policy import Policy
-from scanner.review import audit
 from scanner.review.cases import utc
-from scanner.review.tx import write
-from scanner.store.models import WebhookDelivery
-from scanner.users import User, require
+from scanner.store import audit
+from scanner.store.outbox import enqueue
+from scanner.store.review_models import WebhookDelivery
+from scanner.store.tx import write
 
 Poster = Callable[[str, bytes, dict[str, str], float], int]
 
@@ -42,17 +43,6 @@ def body_of(payload: dict) -> bytes:
 
 def signature(secret: bytes, timestamp: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret, timestamp.encode("ascii") + b"." + body, hashlib.sha256).hexdigest()
-
-
-def enqueue(session: Session, policy: Policy, event: str, payload: dict, now: datetime) -> int:
-    """Queue ``payload`` for every webhook subscribed to ``event``, inside the caller's transaction."""
-    count = 0
-    for hook in policy.escalation.webhooks:
-        if event in hook.events:
-            session.add(WebhookDelivery(event=event, url=hook.url, secret_env=hook.secret_env,
-                                        payload={"event": event, **payload}, next_attempt_at=now, created_at=now))
-            count += 1
-    return count
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
@@ -170,3 +160,24 @@ def retry(engine: Engine, user: User, delivery_id: int, now: datetime | None = N
         audit.append(session, user.name, "webhook_retry", str(delivery_id), {}, at=now)
 
     write(engine, act)
+
+
+class WebhookAction:
+    """Webhooks as an action (``groupscan.actions``): each decision and escalation is queued, in its own
+    transaction, for every webhook subscribed to it; after a scan the ``scan`` event is queued and what is due
+    is sent."""
+
+    name = "webhooks"
+
+    def on_decision(self, session: Session, policy: Policy, event: str, payload: Mapping[str, object],
+                    now: datetime) -> None:
+        enqueue(session, policy, event, dict(payload), now)
+
+    def on_scan(self, engine: Engine, policy: Policy, event: Mapping[str, object]) -> list[str]:
+        if not any("scan" in hook.events for hook in policy.escalation.webhooks):
+            return []
+        now = datetime.now(UTC)
+        write(engine, lambda session: enqueue(session, policy, "scan", dict(event), now))
+        run = deliver_due(engine, policy)
+        return [f"webhook delivery {d} will be retried" for d in run.retried]
+

@@ -4,7 +4,7 @@
 faster than networkx already at a few hundred groups, so there is no size threshold to switch at. Components and
 personalized PageRank are scipy sparse matrices (PageRank solved per component, on the seeds' components only);
 communities are Leiden CPM per component. Every result of a component depends on that component alone, so a
-rescan can recompute the components that changed and keep the rest (``scanner.scope``). ``NetworkxBackend`` is
+rescan can recompute the components that changed and keep the rest (``scanner.engine.scope``). ``NetworkxBackend`` is
 the slow, obviously-correct twin for tests and the bench's baseline, as python-threatexchange pairs every fast
 index with a brute-force one. networkx 3.6.1 (the newest on Python 3.11) has no Leiden, so the twin borrows the
 fast communities and checks the rest.

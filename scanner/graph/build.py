@@ -20,11 +20,11 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from scanner.graph.groups import GroupState, keys_of, link_owners
 from scanner.graph.icons import near_duplicate_hash_pairs
-from scanner.groups import GroupState, keys_of, link_owners
+from scanner.images.hashbank import near_duplicate_pairs
 from scanner.policy import GraphPolicy
 from scanner.schema import utc_iso
-from scanner.signals.hashbank import near_duplicate_pairs
 
 EDGE_KINDS = ("links_to", "shared_admin", "near_duplicate_icon")
 

@@ -28,7 +28,7 @@ def communities(projection: Projection, resolution: float, seed: int,
                 only: np.ndarray | None = None) -> list[list[int]]:
     """Communities as sorted lists of node indices, ordered by their smallest member; isolated groups are
     communities of one. ``only``: a boolean mask of groups; then only the components of those groups are
-    partitioned and returned (an incremental rescan, ``scanner.scope``).
+    partitioned and returned (an incremental rescan, ``scanner.engine.scope``).
 
     Leiden runs per connected component, each with the same seed and its nodes and edges in index order, so a
     component's partition depends on that component alone: a change in one network cannot reshuffle another

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from scanner.signals.hashbank import FaissIndex, expand_queries
+from scanner.images.hashbank import FaissIndex, expand_queries
 
 
 def _pairs(queries: Sequence[str], owners: Sequence[str], index_hashes: Sequence[str],

@@ -7,7 +7,7 @@ densely connected: a ring member with an innocent name but links into the ring g
 Everything is computed per connected component, from that component alone: its walk restarts at its own seeds,
 stops when its own change is below the tolerance, and is normalised against its own seeds. So a group's proximity
 depends only on the network it belongs to: a new ring elsewhere cannot move it, and an incremental rescan can
-recompute the components that changed and keep the others' scores exactly (``scanner.scope``).
+recompute the components that changed and keep the others' scores exactly (``scanner.engine.scope``).
 
 Scores are degree-normalised with additive smoothing, rank / (weighted degree + the component's mean degree), and
 divided by the median of the component's seeds. A random walk visits hubs often just because they are hubs: raw

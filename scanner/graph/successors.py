@@ -10,8 +10,8 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from scanner.groups import GroupState, keys_of, link_owners
-from scanner.signals.normalize import normalize
+from scanner.graph.groups import GroupState, keys_of, link_owners
+from scanner.text.normalize import normalize
 
 # Words that mark a respawn rather than a topic; they must not make two names look alike.
 _NOISE = {"backup", "new", "link", "group", "grp", "official", "old", "full", "naya", "the", "of", "and"}

@@ -22,14 +22,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, and_, delete, or_, update
 from sqlmodel import Session, col, select
 
-from scanner.escalation.webhooks import enqueue
+from scanner.auth.users import User, require
+from scanner.plugins.actions import decision_made
 from scanner.policy import Policy
-from scanner.review import audit
-from scanner.review.cases import CaseNotFound, severity_rank, utc, whole_cluster_groups
-from scanner.review.tx import write
-from scanner.store.models import Group, ReviewCase, ReviewDecision, TextLabel
+from scanner.review.case_view import whole_cluster_groups
+from scanner.review.cases import CaseNotFound, severity_rank, utc
+from scanner.store import audit
+from scanner.store.models import Group, TextLabel
 from scanner.store.queries import members_of
-from scanner.users import User, require
+from scanner.store.review_models import ReviewCase, ReviewDecision
+from scanner.store.tx import write
 
 ACTIONS = ("benign", "violating", "more_info", "escalate")
 NOTE_REQUIRED_ACTIONS = ("benign", "violating")  # on the policy's note_required_severities
@@ -229,8 +231,8 @@ def decide(engine: Engine, user: User, case_id: str, action: str, policy: Policy
                      {"decision_id": decision.id, "action": action, "category": category, "scope": scope,
                       "groups": len(covered), "group_ids": covered[:100], "note": note.strip(),
                       "text_labels": labels}, at=now)
-        enqueue(session, policy, "escalation" if action == "escalate" else "decision",
-                _event(case, decision, now), now)
+        decision_made(session, policy, "escalation" if action == "escalate" else "decision",
+                      _event(case, decision, now), now)
         assert decision.id is not None
         return decision.id
 
@@ -357,7 +359,7 @@ def review_escalation(engine: Engine, user: User, decision_id: int, approve: boo
                                         "text_labels": labels}, at=now)
         if policy is not None:
             session.refresh(decision)
-            enqueue(session, policy, "escalation", _event(case, decision, now), now)
+            decision_made(session, policy, "escalation", _event(case, decision, now), now)
 
     write(engine, act)
 

@@ -12,12 +12,12 @@ from PIL import Image, ImageFilter
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from scanner.auth.users import User, require
 from scanner.policy import Policy
-from scanner.review import audit
-from scanner.review.tx import write
+from scanner.store import audit
 from scanner.store.models import Group, IconThumbnail, Snapshot
 from scanner.store.queries import members_of
-from scanner.users import User, require
+from scanner.store.tx import write
 
 
 class RevealError(LookupError):

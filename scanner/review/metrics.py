@@ -11,9 +11,9 @@ import numpy as np
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from scanner.auth.users import User, require
 from scanner.review.cases import OPEN_STATUSES, utc
-from scanner.store.models import ReviewCase, ReviewDecision
-from scanner.users import User, require
+from scanner.store.review_models import ReviewCase, ReviewDecision
 
 
 def _week(at: datetime) -> str:

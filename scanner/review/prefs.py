@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from scanner.auth.users import User
 from scanner.policy import Policy
-from scanner.review import audit
-from scanner.review.tx import write
-from scanner.store.models import UserPreference
-from scanner.users import User
+from scanner.store import audit
+from scanner.store.review_models import UserPreference
+from scanner.store.tx import write
 
 MAX_EXTRA_BLUR = 12.0
 LANGUAGES = ("en", "hi")

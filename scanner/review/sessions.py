@@ -21,12 +21,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from scanner.auth.users import User, current_user
 from scanner.policy import Policy
-from scanner.review import audit
 from scanner.review.cases import utc
-from scanner.review.tx import write
-from scanner.store.models import AppSession
-from scanner.users import User, current_user
+from scanner.store import audit
+from scanner.store.review_models import AppSession
+from scanner.store.tx import write
 
 COOKIE = "groupscan_session"
 SECRET_VARIABLE = "GROUPSCAN_SESSION_SECRET"

@@ -8,15 +8,30 @@ store: the map is given to it, as a hash bank is given to the bank matcher.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
+from pydantic import BaseModel
+
+from scanner.policy import ConfirmedPolicy, Policy
 from scanner.reasons import Reason
 from scanner.schema import GroupSnapshot
-from scanner.signals.base import ScanContext, SignalResult
+from scanner.signals.base import ScanContext, SignalResult, SignalSetup, example
 
 
 class ConfirmedSignal:
     name = "review"
     version = "1"
+    order: ClassVar[int] = 90
+    config_model: ClassVar[type[BaseModel] | None] = ConfirmedPolicy
+
+    @classmethod
+    def from_policy(cls, policy: Policy, setup: SignalSetup) -> ConfirmedSignal | None:
+        """Only when moderators confirmed something: with no decision there is nothing to say."""
+        return cls(setup.confirmed, policy.signals.review.weight) if setup.confirmed else None
+
+    @classmethod
+    def examples(cls) -> list[GroupSnapshot]:
+        return [example("ex:review:confirmed", "Family"), example("ex:review:other", "Family")]
 
     def __init__(self, confirmed: Mapping[str, Mapping[str, object]], weight: float) -> None:
         self.confirmed = dict(confirmed)

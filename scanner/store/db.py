@@ -11,7 +11,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, event
 from sqlmodel import create_engine
 
-from scanner.resources import package_path
+from scanner.files.resources import package_path
 
 DEFAULT_DATABASE = "groupscan.db"
 ENV_VARIABLE = "GROUPSCAN_DATABASE_URL"

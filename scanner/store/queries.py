@@ -170,7 +170,7 @@ def ties_of(reasons: list) -> list[dict]:
     out = []
     for reason in reasons:
         if reason.get("signal") == "graph" and reason.get("feature") == "tie":
-            # value: kind|direction|group_id|strength (scanner.scoring.tie_reasons); a group id may hold "|".
+            # value: kind|direction|group_id|strength (scanner.scoring.risk.tie_reasons); a group id may hold "|".
             kind, direction, rest = (str(reason["value"]).split("|", 2) + ["", ""])[:3]
             other, _, strength = rest.rpartition("|")
             out.append({"kind": kind, "direction": direction, "group_id": other, "strength": float(strength or 0),

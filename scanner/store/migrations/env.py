@@ -7,6 +7,7 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import scanner.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import scanner.store.review_models  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -4,7 +4,7 @@ Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-22 21:25:00.000000
 
-A scoped rescan (scanner.scope) reads the clusters of the groups it scores: by group, which the primary key
+A scoped rescan (scanner.engine.scope) reads the clusters of the groups it scores: by group, which the primary key
 (cluster_id, group_id) cannot serve, so each lookup scanned the whole table (25 s at a million groups).
 """
 from __future__ import annotations

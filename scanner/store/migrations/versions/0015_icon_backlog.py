@@ -5,7 +5,7 @@ Revises: 0013
 Create Date: 2026-12-02 12:00:00
 
 A scan classifies new icons up to the policy's budget; the rest wait here for `groupscan icons classify`, and
-rows it has classified wait for the next scan to rescore their groups (scanner.icon_backlog).
+rows it has classified wait for the next scan to rescore their groups (scanner.images.icon_backlog).
 """
 from __future__ import annotations
 

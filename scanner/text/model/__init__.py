@@ -1,0 +1,1 @@
+"""The text model: run time (onnxruntime + tokenizers), the synthetic corpus, training and retraining."""

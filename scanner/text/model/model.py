@@ -1,0 +1,212 @@
+"""Text model at run time: onnxruntime and tokenizers only (never torch), batched, cached, explainable.
+
+A model directory holds ``head.onnx`` (code-point n-gram TF-IDF + linear layer + softmax, see
+``scanner.text.model.graph``), ``meta.json`` (version, labels, figures), and, when the head reads sentence
+embeddings, either the static table distilled from multilingual-e5-small (``static_e5.npz`` +
+``static_tokenizer.json``, ``scanner.text.model.static``) or an ONNX encoder (``encoder.onnx`` +
+``tokenizer.json``). Heads retrained by ``groupscan train`` live in their own directory and point at the shared
+encoder through ``meta.json``'s ``encoder_dir``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from scanner.files.resources import ResourceError, package_path
+from scanner.text.model.ngrams import char_ids
+from scanner.text.model.static import StaticEncoder, has_static_table
+
+
+def _shipped_model_dir() -> Path:
+    """The model that ships with groupscan: package data of ``models.text`` (the wheel installs ``models`` beside
+    ``scanner``). An editable install made before ``models`` was a listed package does not map it: then the
+    checkout's own ``models/text``."""
+    try:
+        return package_path("models", "text")
+    except ResourceError:
+        return Path(__file__).resolve().parents[2] / "models" / "text"
+
+
+#: The model that ships with groupscan (rebuilt by ``python -m models.text.build``).
+DEFAULT_MODEL_DIR = _shipped_model_dir()
+
+
+class TextModelError(RuntimeError):
+    """A model directory that cannot be loaded (missing file, wrong shape, unreadable ONNX)."""
+
+
+def _session(path: Path, threads: int):
+    import onnxruntime as ort
+
+    if not path.is_file():
+        raise TextModelError(f"{path}: model file not found")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own untyped errors
+        raise TextModelError(f"{path}: cannot load ONNX model: {error}") from error
+
+
+def default_threads() -> int:
+    """All cores up to 2: the target machine has 2, and more threads on tiny batches only add overhead."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+class Encoder:
+    """MiniLM sentence encoder (mean pooling and L2 norm are inside the ONNX graph).
+
+    Each text runs on its own (no padding, no batch): the int8 graph quantises activations with one scale per
+    call, so a batched text's embedding would depend on its batch neighbours (measured: cosine 0.98, enough to
+    move a probability by 0.4). Scores must not depend on batch order, so texts run one per call, on a pool of
+    ``threads`` workers each with a one-thread session (onnxruntime releases the GIL while it runs).
+    """
+
+    def __init__(self, directory: Path, threads: int | None = None, max_length: int = 64):
+        from tokenizers import Tokenizer
+
+        tokenizer_path = directory / "tokenizer.json"
+        if not tokenizer_path.is_file():
+            raise TextModelError(f"{tokenizer_path}: tokenizer file not found")
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self.tokenizer.enable_truncation(max_length)
+        self.tokenizer.no_padding()
+        self.threads = threads or default_threads()
+        self.session = _session(directory / "encoder.onnx", 1)
+        self.dimension = int(self.session.get_outputs()[0].shape[-1])
+
+    def _one(self, ids: list[int]) -> np.ndarray:
+        feed = {"input_ids": np.array([ids], dtype=np.int64), "attention_mask": np.ones((1, len(ids)), np.int64)}
+        return self.session.run(None, feed)[0][0]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        if self.threads == 1 or len(texts) < 8:
+            for row, item in enumerate(ids):
+                out[row] = self._one(item)
+            return out
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=self.threads) as pool:
+            for row, vector in enumerate(pool.map(self._one, ids, chunksize=32)):
+                out[row] = vector
+        return out
+
+
+def load_encoder(directory: Path, threads: int | None = None) -> Encoder | StaticEncoder:
+    """The encoder a head reads: the static table distilled from multilingual-e5-small when the directory has
+    one (``models/text/static_e5.py``), else the ONNX sentence encoder."""
+    if has_static_table(directory):
+        return StaticEncoder(directory)
+    return Encoder(directory, threads)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    version: str
+    labels: tuple[str, ...]
+    directory: Path
+    uses_encoder: bool
+    meta: dict
+
+
+def read_meta(directory: Path) -> dict:
+    path = directory / "meta.json"
+    if not path.is_file():
+        raise TextModelError(f"{path}: not a text model directory (no meta.json)")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise TextModelError(f"{path}: {error}") from error
+
+
+class TextModel:
+    """Scores normalised texts; results are cached by text because group names repeat a lot."""
+
+    def __init__(self, directory: Path | None = None, threads: int | None = None, cache_size: int = 200_000,
+                 batch_size: int = 128):
+        directory = Path(directory or DEFAULT_MODEL_DIR)
+        meta = read_meta(directory)
+        threads = threads or default_threads()
+        self.head = _session(directory / "head.onnx", threads)
+        inputs = {i.name for i in self.head.get_inputs()}
+        uses_encoder = "embedding" in inputs
+        self.encoder: Encoder | StaticEncoder | None = None
+        if uses_encoder:
+            encoder_dir = (directory / meta.get("encoder_dir", ".")).resolve()
+            self.encoder = load_encoder(encoder_dir, threads)
+        labels = tuple(meta["labels"])
+        width = int(self.head.get_outputs()[0].shape[-1])
+        if width != len(labels):
+            raise TextModelError(f"{directory}: head has {width} outputs but meta.json names {len(labels)} labels")
+        self.info = ModelInfo(str(meta["version"]), labels, directory, uses_encoder, meta)
+        self.batch_size = batch_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def version(self) -> str:
+        return self.info.version
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.info.labels
+
+    def _run(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        embeddings = self.encoder.encode(texts) if self.encoder is not None else None
+        for start in range(0, len(texts), self.batch_size):
+            chunk = texts[start:start + self.batch_size]
+            feeds: dict[str, np.ndarray] = {"chars": char_ids(chunk)}
+            if embeddings is not None:
+                feeds["embedding"] = embeddings[start:start + self.batch_size]
+            out[start:start + len(chunk)] = self.head.run(None, feeds)[0]
+        return out
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities [len(texts), len(labels)] for normalised texts; each distinct text is scored once."""
+        unique = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        self.misses += len(unique)
+        self.hits += len(texts) - len(unique)
+        if unique:
+            for text, row in zip(unique, self._run(unique), strict=True):
+                self._cache[text] = row
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        if not texts:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        return np.stack([self._cache[t] for t in texts])
+
+    def explain(self, text: str, label: str, top: int = 3) -> list[tuple[str, float]]:
+        """Which words of ``text`` pushed ``label`` up: drop each word in turn and see how far the probability
+        falls (occlusion). Returns up to ``top`` (word, effect) pairs, largest first, effects above 0.02 only.
+
+        When the words are redundant (several each enough alone), no single drop moves a saturated probability;
+        then each word is scored alone instead, and the effect is that word's own probability."""
+        words = text.split()
+        if not words:
+            return []
+        column = self.labels.index(label)
+        variants = [" ".join(words[:i] + words[i + 1:]) for i in range(len(words))]
+        probs = self._run([text, *variants, *words])
+        base = float(probs[0, column])
+        drops = [(words[i], base - float(probs[i + 1, column])) for i in range(len(words))]
+        found = [(w, d) for w, d in drops if d > 0.02]
+        if not found:
+            alone = probs[len(words) + 1:, column]
+            found = [(w, float(p)) for w, p in zip(words, alone, strict=True) if p > 0.1]
+        return sorted(found, key=lambda item: -item[1])[:top]
