@@ -36,6 +36,15 @@ def _classifier(name: str) -> IconClassifier:
     return classifier
 
 
+def _image_files(path: Path) -> list[Path]:
+    """The files an icon command reads: ``path`` itself, or the visible files of a folder (not recursive)."""
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+    if path.is_file():
+        return [path]
+    raise BadInput(f"{path}: no such file or folder")
+
+
 @app.command(name="hash-icons")
 def hash_icons(
     path: Annotated[Path, typer.Argument(help="An image file, or a folder of images (not recursive).")],
@@ -48,12 +57,7 @@ def hash_icons(
     With --json, prints an array with, per file, {"path", "sha256", "pdq", "quality", "pdq_dihedral": [8 hex],
     "width", "height"}, or {"path", "error"} for a file that cannot be hashed (a stable contract).
     """
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-    elif path.is_file():
-        files = [path]
-    else:
-        raise BadInput(f"{path}: no such file or folder")
+    files = _image_files(path)
     rows: list[dict] = []
     for file in files:
         try:
@@ -88,12 +92,7 @@ def classify_icons(
     {"path", "error"} for a file the safe loader refuses, as hash-icons does (a stable contract).
     """
     policy = policy_from(policy_file).signals.icon
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-    elif path.is_file():
-        files = [path]
-    else:
-        raise BadInput(f"{path}: no such file or folder")
+    files = _image_files(path)
     classifier = _classifier(policy.classifier)
     limits = HashLimits(policy.max_image_bytes, policy.max_image_pixels, None, 0.0)
     rows: list[dict] = []
