@@ -62,6 +62,10 @@ def test_exit_codes_and_the_change_summary_name_a_new_ring(tmp_path):
     unreachable = runner.invoke(app, ["scan", "--source", "matrix-admin", "--homeserver", "http://127.0.0.1:9",
                                       "--db", db], env={"GROUPSCAN_MATRIX_ADMIN_TOKEN": "x"})
     assert unreachable.exit_code == 1 and "homeserver" in unreachable.output
+    # The same source as a location URI.
+    unreachable = runner.invoke(app, ["scan", "matrix-admin:http://127.0.0.1:9", "--db", db],
+                                env={"GROUPSCAN_MATRIX_ADMIN_TOKEN": "x"})
+    assert unreachable.exit_code == 1 and "homeserver" in unreachable.output
     assert "Exit codes: 0 done" in runner.invoke(app, ["scan", "--help"]).stdout.replace("\n", " ")
 
 

@@ -34,7 +34,7 @@ from scanner.engine.runner import LocalRunner, SignalRunner
 from scanner.images.banks import load_banks
 from scanner.images.hashbank import HashBank
 from scanner.images.icon_pool import available_cpus
-from scanner.sources import SourceError, resolve
+from scanner.sources import SCHEMES, SourceError, parse_location, resolve
 from scanner.store.db import open_database
 from scanner.store.queries import cluster_dicts
 from scanner.store.runs import close_abandoned_runs
@@ -44,8 +44,8 @@ app = typer.Typer()
 
 @app.command()
 def scan(
-    path: Annotated[Path | None, typer.Argument(help="A .jsonl or .csv file, or a folder holding groups.jsonl "
-                                                     "(not with --source matrix-admin).")] = None,
+    path: Annotated[str | None, typer.Argument(help="A .jsonl or .csv file, or a folder holding groups.jsonl, "
+                                                    "or a location URI: file:PATH, matrix-admin:URL.")] = None,
     db: DbOption = None,
     policy_file: PolicyOption = None,
     lexicon_file: LexiconOption = None,
@@ -89,9 +89,20 @@ def scan(
     from scanner.engine.scanlock import DatabaseLock, LockBusy
     from scanner.sources.matrix_admin import HomeserverError
 
-    if source not in ("file", "matrix-admin"):
+    if source not in SCHEMES:
         raise BadInput(f"--source {source!r}: expected file or matrix-admin")
-    location = (path or Path(".")) if source == "file" else media_dir
+    if path is not None:
+        try:
+            scheme, rest = parse_location(path)
+        except SourceError as error:
+            raise BadInput(str(error)) from error
+        if scheme == "matrix-admin":
+            if homeserver and homeserver != rest:
+                raise BadInput(f"{path} and --homeserver {homeserver} name different homeservers")
+            source, homeserver, path = scheme, rest, None
+        else:
+            path = rest
+    location = (Path(path) if path else Path(".")) if source == "file" else media_dir
     policy, lexicon, banks = configuration(location, policy_file, lexicon_file, hash_list,
                                             auto_hash_lists and source == "file")
     from scanner.engine.ray_runner import RayUnavailable, ray_runner
@@ -108,7 +119,7 @@ def scan(
         raise BadInput(str(error)) from error
     if source == "file":
         if path is None:
-            raise BadInput("give a PATH to scan (or --source matrix-admin --homeserver URL)")
+            raise BadInput("give a PATH to scan (or matrix-admin:URL, or --source matrix-admin --homeserver URL)")
         try:
             resolve(location)  # fail before creating a database for a path that cannot be read
         except SourceError as error:

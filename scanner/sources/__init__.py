@@ -16,6 +16,25 @@ def registered_sources() -> tuple[Source, ...]:
     return tuple(factory() for factory in registered("sources").values())
 
 
+#: Location URI schemes ``groupscan scan`` takes in place of a path: ``file:PATH`` and ``matrix-admin:URL``.
+SCHEMES = ("file", "matrix-admin")
+
+
+def parse_location(text: str) -> tuple[str, str]:
+    """``(scheme, rest)`` of a source location: ``file:groups.jsonl`` -> ``("file", "groups.jsonl")``,
+    ``matrix-admin:https://hs.example`` -> ``("matrix-admin", "https://hs.example")``; text with no scheme of
+    ours is a file path (``C:\\data`` and ``./a:b.jsonl`` stay paths). Raises ``SourceError`` for a scheme with
+    nothing after it."""
+    scheme, sep, rest = text.partition(":")
+    if not sep or scheme not in SCHEMES:
+        return "file", text
+    if scheme == "file" and rest.startswith("//"):
+        rest = rest[2:]  # file:///abs/path -> /abs/path
+    if not rest:
+        raise SourceError(f"{text!r}: nothing after {scheme}:")
+    return scheme, rest
+
+
 def resolve(location: Path) -> tuple[Source, Path]:
     """Pick the source and the file for ``location``: a file of a format a registered source reads, or a folder
     holding ``groups.jsonl`` (or ``groups.csv``)."""
@@ -36,4 +55,4 @@ def resolve(location: Path) -> tuple[Source, Path]:
     raise SourceError(f"{location}: unknown format (expected .jsonl, .ndjson or .csv)")
 
 
-__all__ = ["Source", "SourceError", "SourceRecord", "registered_sources", "resolve"]
+__all__ = ["SCHEMES", "Source", "SourceError", "SourceRecord", "parse_location", "registered_sources", "resolve"]
