@@ -261,14 +261,21 @@ def assess(
     ties, group_support, harmful, seed_neighbours = (network.ties, network.support, network.harmful,
                                                      network.seed_neighbours)
     member = (own >= ties_policy.own_min) | (group_support >= ties_policy.member_min)
-    by_category: dict[str, CategorySupport] = {}
-    explicit = np.zeros(n)
-    explicit[rows] = [_explicit(features.get(group_ids[i], {})) for i in rows]
+    # Each group's direct evidence per category, read once: the per-category ties here and the propagation
+    # below both start from it (propagation adds graph evidence to ``evidence`` itself, never to these arrays).
+    direct_by_category: dict[str, np.ndarray] = {}
     for category in policy.categories:
-        own_c = np.zeros(n)
-        own_c[rows] = [evidence[i].scores.get(category, 0.0) for i in rows]
+        direct_by_category[category] = np.zeros(n)
+        direct_by_category[category][rows] = [evidence[i].scores.get(category, 0.0) for i in rows]
+    explicit: np.ndarray | None = None
+    if any("explicit_icon" in rule.markers for rule in policy.fusion.category_context.values()):
+        explicit = np.zeros(n)
+        explicit[rows] = [_explicit(features.get(group_ids[i], {})) for i in rows]
+    by_category: dict[str, CategorySupport] = {}
+    for category, own_c in direct_by_category.items():
         rule = policy.fusion.category_context.get(category)
-        marked = explicit >= rule.explicit_min if rule is not None and "explicit_icon" in rule.markers else None
+        marked = explicit >= rule.explicit_min if explicit is not None and rule is not None and \
+            "explicit_icon" in rule.markers else None
         by_category[category] = category_support(projection, network, own_c, ties_policy, marked)
     timings["ties"] = time.perf_counter() - started
 
@@ -286,8 +293,7 @@ def assess(
             if own_category is not None:
                 own_tier[i] = tier_of[own_category]
         for category in policy.categories:
-            direct = np.zeros(n)
-            direct[rows] = [evidence[i].scores.get(category, 0.0) for i in rows]
+            direct = direct_by_category[category]
             values = proximity(walk, direct, prop.seed_min_risk, prop.restart, prop.max_iter, component,
                                lambda seeds: backend.personalized_rank(projection, seeds, prop.restart, prop.max_iter))
             for i in np.flatnonzero(values > 0):

@@ -202,7 +202,8 @@ class NetworkSupport:
 @dataclass(frozen=True)
 class CategorySupport:
     """One category's view of a group's ties: ``support``, the noisy-OR of its counted ties to groups that carry
-    evidence of the category themselves (``own_min``), and ``strongest``, the strongest such evidence among them."""
+    evidence of the category themselves (``own_min``) or a marker read as it (``marked``), and ``strongest``, the
+    strongest own evidence among the groups with evidence."""
 
     support: np.ndarray
     strongest: np.ndarray

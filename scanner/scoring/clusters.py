@@ -151,8 +151,9 @@ def score_clusters(
         # Per category, the share of members with evidence of it of their own: in a ring most members carry
         # some (a bland-named member of a scam ring inherits through any tie), in a benign community that one
         # member misread, few do (its other members need member-strength ties of their own to inherit).
+        # Only a flagged cluster of several groups passes context on: most clusters of a platform need none.
         prevalence = {c: sum(evidence[i].scores.get(c, 0.0) >= tie_policy.own_min for i in members) / len(members)
-                      for c in categories}
+                      for c in categories} if flagged and len(members) > 1 else {}
         members_proper = {i for i in members
                           if own_risk(i) >= tie_policy.own_min or float(support[i]) >= tie_policy.member_min}
         in_cluster = set(members)
