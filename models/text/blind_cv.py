@@ -123,10 +123,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=4)
     parser.add_argument("--synthetic", type=int, default=12000, help="synthetic training rows per fold (speed)")
+    parser.add_argument("--e5-synthetic", type=int, default=4000, help="synthetic rows the e5 head sees per fold")
     parser.add_argument("--blind-weights", default="3,10")
     parser.add_argument("--e5-c", default="0.5,2")
     parser.add_argument("--embeddings", type=Path, default=None, help="npz cache text -> e5 vector")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--arrays", type=Path, default=None, help="save out-of-fold probabilities (npz)")
     args = parser.parse_args(argv)
     from sklearn.model_selection import GroupKFold
 
@@ -190,11 +192,25 @@ def main(argv: list[str] | None = None) -> None:
             print(f"fold {k} n-gram w={w} T={head.temperature:.3f} ({time.perf_counter() - started:.0f} s)",
                   flush=True)
         for c in cs:
-            e5_head = fit_embedding_head(emb(texts), labels, LABELS, c, groups=group_ids,
-                                         sample_weight=np.array([1.0] * len(synthetic) + [3.0] * len(fit_rows)))
+            n = args.e5_synthetic
+            e5_head = fit_embedding_head(emb(texts[:n] + texts[len(synthetic):]),
+                                         labels[:n] + labels[len(synthetic):], LABELS, c,
+                                         groups=group_ids[:n] + group_ids[len(synthetic):],
+                                         sample_weight=np.array([1.0] * n + [3.0] * len(fit_rows)))
             probs = embedding_probabilities(e5_head, emb([b_views[i] for i in held_views]))
             oof_e5_views[c].append((np.array(held_views), probs))
             pub_e5[c].append(embedding_probabilities(e5_head, emb(p_views)))
+    if args.arrays:
+        e5_views = {}
+        for c in cs:
+            e5_view = np.zeros((len(b_views), len(LABELS)), np.float32)
+            for idx, probs in oof_e5_views[c]:
+                e5_view[idx] = probs
+            e5_views[c] = e5_view
+        np.savez(args.arrays, **{f"ng_{w}": oof_ng[w] for w in weights},
+                 **{f"pubng_{w}": np.stack(pub_ng[w]) for w in weights},
+                 **{f"e5view_{c}": e5_views[c] for c in cs}, **{f"pube5_{c}": np.stack(pub_e5[c]) for c in cs},
+                 b_owner=np.array(b_owner), p_owner=np.array(p_owner))
     results: dict = {"rows": len(blind), "folds": args.folds, "synthetic": len(synthetic)}
     for w in weights:
         flagged = flags(oof_ng[w], lex_blind, policy)

@@ -92,13 +92,15 @@ def build_cascade(args: argparse.Namespace, out: Path, train: list, blind: list,
     groups = [e.template for e in sample] + [r.group for r in blind]
     weights = np.array([1.0] * len(sample) + [args.e5_blind_weight] * len(blind))
     head = fit_embedding_head(embed(texts, out, args.embeddings), labels, LABELS, args.e5_c, groups=groups,
-                              sample_weight=weights, benign_prior=args.benign_prior)
+                              sample_weight=weights,
+                              benign_prior=args.e5_benign_prior or args.benign_prior)
     write_embedding_head(head, out)
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
     meta["cascade"] = {"low": args.cascade_low, "high": args.cascade_high, "mix": args.cascade_mix,
                        "head": "e5_head.npz", "encoder_dir": ".", "e5_regularisation": args.e5_c,
                        "e5_temperature": round(head.temperature, 4), "e5_synthetic_rows": len(sample),
-                       "e5_blind_rows": len(blind), "e5_blind_weight": args.e5_blind_weight}
+                       "e5_blind_rows": len(blind), "e5_blind_weight": args.e5_blind_weight,
+                       "e5_benign_prior": args.e5_benign_prior or args.benign_prior}
     (out / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     model = TextModel(out)
     figures = {"settings": meta["cascade"],
@@ -140,6 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--e5-synthetic", type=int, default=12000, help="synthetic rows the e5 head trains on")
     parser.add_argument("--e5-c", type=float, default=2.0)
     parser.add_argument("--e5-blind-weight", type=float, default=3.0)
+    parser.add_argument("--e5-benign-prior", type=float, default=None, help="default: --benign-prior")
     parser.add_argument("--embeddings", type=Path, default=None, help="npz cache of e5 vectors (text -> vector)")
     args = parser.parse_args(argv)
     out: Path = args.out
