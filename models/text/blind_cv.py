@@ -21,8 +21,9 @@ import json
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -107,7 +108,7 @@ def summarise(rows: Sequence[BlindRow], flagged: Sequence[list[str]]) -> dict:
             "hard_negatives_flagged": round(hard[0] / max(hard[1], 1), 3), "hard_negatives": hard[1]}
 
 
-def cascade(ngram: np.ndarray, e5: Callable[[np.ndarray], np.ndarray], low: float, high: float,
+def cascade(ngram: np.ndarray, e5: np.ndarray, low: float, high: float,
             mix: float) -> np.ndarray:
     """The run-time rule (``scanner.textmodel.model``): where the n-gram head's top harm probability is in
     [low, high), the probabilities become ``mix x n-gram + (1 - mix) x e5 head``."""
@@ -115,7 +116,7 @@ def cascade(ngram: np.ndarray, e5: Callable[[np.ndarray], np.ndarray], low: floa
     rows = np.flatnonzero((harm >= low) & (harm < high))
     out = ngram.copy()
     if rows.size:
-        out[rows] = mix * ngram[rows] + (1 - mix) * e5(rows)
+        out[rows] = mix * ngram[rows] + (1 - mix) * e5[rows]
     return out
 
 
@@ -172,9 +173,9 @@ def main(argv: list[str] | None = None) -> None:
     weights = [float(w) for w in args.blind_weights.split(",")]
     cs = [float(c) for c in args.e5_c.split(",")]
     oof_ng = {w: np.zeros((len(blind), len(LABELS)), np.float32) for w in weights}
-    pub_ng = {w: [] for w in weights}
+    pub_ng: dict[float, list[np.ndarray]] = {w: [] for w in weights}
     oof_e5_views: dict[float, list[tuple[np.ndarray, np.ndarray]]] = {c: [] for c in cs}
-    pub_e5 = {c: [] for c in cs}
+    pub_e5: dict[float, list[np.ndarray]] = {c: [] for c in cs}
     for k, (fit_rows, held_rows) in enumerate(folds):
         held = set(held_rows.tolist())
         texts = s_text + [b_text[i] for i in fit_rows]
@@ -207,10 +208,12 @@ def main(argv: list[str] | None = None) -> None:
             for idx, probs in oof_e5_views[c]:
                 e5_view[idx] = probs
             e5_views[c] = e5_view
-        np.savez(args.arrays, **{f"ng_{w}": oof_ng[w] for w in weights},
-                 **{f"pubng_{w}": np.stack(pub_ng[w]) for w in weights},
-                 **{f"e5view_{c}": e5_views[c] for c in cs}, **{f"pube5_{c}": np.stack(pub_e5[c]) for c in cs},
-                 b_owner=np.array(b_owner), p_owner=np.array(p_owner))
+        arrays: dict[str, Any] = {"b_owner": np.array(b_owner), "p_owner": np.array(p_owner)}
+        arrays.update({f"ng_{w}": oof_ng[w] for w in weights})
+        arrays.update({f"pubng_{w}": np.stack(pub_ng[w]) for w in weights})
+        arrays.update({f"e5view_{c}": e5_views[c] for c in cs})
+        arrays.update({f"pube5_{c}": np.stack(pub_e5[c]) for c in cs})
+        np.savez(args.arrays, **arrays)
     results: dict = {"rows": len(blind), "folds": args.folds, "synthetic": len(synthetic)}
     for w in weights:
         flagged = flags(oof_ng[w], lex_blind, policy)
@@ -233,13 +236,13 @@ def main(argv: list[str] | None = None) -> None:
                 for mix in (0.0, 0.5):
                     # text-level approximation: the n-gram's best view decides the gate, e5's best view mixes in
                     e5_text = best_view(e5_view, b_owner, len(blind))
-                    combined = cascade(oof_ng[w], lambda rows, e=e5_text: e[rows], low, 0.9, mix)
+                    combined = cascade(oof_ng[w], e5_text, low, 0.9, mix)
                     pub_fp = []
                     pub_share = []
                     for p_ng, p_e5 in zip(pub_ng[w], pub_e5[c], strict=True):
                         e5_pub = best_view(p_e5, p_owner, len(public))
                         pub_fp.append(np.mean([bool(f) for f in flags(
-                            cascade(p_ng, lambda rows, e=e5_pub: e[rows], low, 0.9, mix), lex_public, policy)]))
+                            cascade(p_ng, e5_pub, low, 0.9, mix), lex_public, policy)]))
                         harm = p_ng[:, 1:].max(axis=1)
                         pub_share.append(float(((harm >= low) & (harm < 0.9)).mean()))
                     key = f"cascade w={w} C={c} low={low} mix={mix}"

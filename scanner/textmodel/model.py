@@ -235,7 +235,7 @@ class TextModel:
         if self._e5 is None:  # loaded on first use: a scan with no unsure text never pays for it
             self._e5 = OnnxEncoder(self._e5_dir, self._threads)
         self.encoded += int(rows.size)
-        e5 = cascade.probabilities(self._e5.encode([texts[i] for i in rows]))
+        e5 = cascade.probabilities(self._e5.encode([texts[int(i)] for i in rows]))
         out = ngram.copy()
         out[rows] = (cascade.mix * ngram[rows] + (1 - cascade.mix) * e5).astype(np.float32)
         return out
