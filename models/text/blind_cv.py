@@ -30,8 +30,6 @@ import numpy as np
 from scanner.policy import Policy, load_policy
 from scanner.scoring import noisy_or
 from scanner.text.lexicon import default_lexicon, score_text
-from scanner.text.normalize import normalize
-from scanner.text.text_model import views
 from scanner.text.model.blind import BlindRow, read_blind
 from scanner.text.model.corpus import LABELS, read_corpus
 from scanner.text.model.train import (
@@ -41,6 +39,8 @@ from scanner.text.model.train import (
     fit_head,
     reference_probabilities,
 )
+from scanner.text.normalize import normalize
+from scanner.text.text_model import views
 
 HERE = Path(__file__).resolve().parent
 

@@ -30,8 +30,6 @@ from pathlib import Path
 
 import numpy as np
 
-from scanner.text.normalize import normalize
-from scanner.text.romanize import romanize
 from scanner.text.model.blind import read_blind
 from scanner.text.model.corpus import LABELS, generate, read_corpus, write_corpus
 from scanner.text.model.filler import frequent_words
@@ -45,6 +43,8 @@ from scanner.text.model.train import (
     write_embedding_head,
     write_head,
 )
+from scanner.text.normalize import normalize
+from scanner.text.romanize import romanize
 
 HERE = Path(__file__).resolve().parent
 # ../shared/eval next to the checkout (a worktree sits one level deeper: look up the ancestors).

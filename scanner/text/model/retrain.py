@@ -26,6 +26,7 @@ from scanner.text.model.corpus import Example, read_corpus
 from scanner.text.model.metrics import per_category
 from scanner.text.model.model import DEFAULT_MODEL_DIR, TextModel, load_encoder, read_meta
 from scanner.text.model.train import HeadConfig, fit_head, write_head
+from scanner.text.normalize import normalize
 
 
 class LabelFileError(ValueError):
