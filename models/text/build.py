@@ -143,6 +143,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--e5-c", type=float, default=2.0)
     parser.add_argument("--e5-blind-weight", type=float, default=3.0)
     parser.add_argument("--e5-benign-prior", type=float, default=None, help="default: --benign-prior")
+    parser.add_argument("--category-shift", type=json.loads, default=None,
+                        help='per-category log-odds offsets after the cascade, JSON (meta.json "category_shift")')
     parser.add_argument("--embeddings", type=Path, default=None, help="npz cache of e5 vectors (text -> vector)")
     args = parser.parse_args(argv)
     out: Path = args.out
@@ -230,6 +232,12 @@ def main(argv: list[str] | None = None) -> None:
             chosen_dir = directory
     if args.cascade and chosen_dir is not None:
         figures["cascade"] = build_cascade(args, chosen_dir, train, blind, x_held, heldout, public)
+    if args.category_shift and chosen_dir is not None:
+        meta = json.loads((chosen_dir / "meta.json").read_text(encoding="utf-8"))
+        meta["category_shift"] = args.category_shift
+        (chosen_dir / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
+                                              encoding="utf-8")
+        figures["category_shift"] = args.category_shift
     figures["comparison"] = comparison
     figures["chosen"] = args.variant
     figures["version"] = version

@@ -154,6 +154,28 @@ def read_cascade(directory: Path, meta: dict, labels: Sequence[str]) -> Cascade 
     return Cascade(float(settings["low"]), float(settings["high"]), float(settings["mix"]), weights, bias)
 
 
+def read_category_shift(meta: dict, labels: Sequence[str]) -> np.ndarray | None:
+    """``meta.json`` ``category_shift``: a log-odds offset per harm category, added after the cascade.
+
+    Why: one benign prior for every category (the heads' Saerens shift) trades each category's recall against
+    false flags at the same rate, but real public names cost differently per category (money and "videos 18+"
+    names are common, child-safety look-alikes rare). The offsets are a per-category prior, chosen on blind dev
+    and public names in aggregate (``models/text/MODEL_CARD.md``), never on the sealed set."""
+    settings = meta.get("category_shift")
+    if not settings:
+        return None
+    unknown = sorted(set(settings) - set(labels))
+    if unknown:
+        raise TextModelError(f"meta.json category_shift names unknown labels {unknown}")
+    return np.array([float(settings.get(label, 0.0)) for label in labels], dtype=np.float32)
+
+
+def shift_priors(probabilities: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Probabilities with each label's odds multiplied by ``exp(shift)``, renormalised (a change of prior)."""
+    scaled = probabilities * np.exp(shift)[None, :]
+    return (scaled / scaled.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     version: str
@@ -194,6 +216,7 @@ class TextModel:
             raise TextModelError(f"{directory}: head has {width} outputs but meta.json names {len(labels)} labels")
         self.info = ModelInfo(str(meta["version"]), labels, directory, uses_encoder, meta)
         self.cascade = read_cascade(directory, meta, labels)
+        self.category_shift = read_category_shift(meta, labels)
         self._e5_dir = (directory / meta["cascade"].get("encoder_dir", ".")).resolve() if self.cascade else None
         self._e5: OnnxEncoder | None = None
         self._threads = threads
@@ -223,6 +246,8 @@ class TextModel:
             out[start:start + len(chunk)] = self.head.run(None, feeds)[0]
         if self.cascade is not None and len(texts):
             out = self._second_opinion(texts, out)
+        if self.category_shift is not None and len(texts):
+            out = shift_priors(out, self.category_shift)
         return out
 
     def _second_opinion(self, texts: Sequence[str], ngram: np.ndarray) -> np.ndarray:

@@ -118,6 +118,10 @@ def retrain(engine: Engine, out_dir: Path | None = None, base_dir: Path = DEFAUL
         cascade["encoder_dir"] = str((base_dir / cascade.get("encoder_dir", ".")).resolve())
         cascade["head"] = str((base_dir / cascade.get("head", "e5_head.npz")).resolve())
         extra["cascade"] = cascade
+    if meta.get("category_shift"):
+        # The per-category prior is a property of the deployment (what real names cost per category), not of
+        # the rows: a head retrained on moderators' labels keeps it.
+        extra["category_shift"] = meta["category_shift"]
     write_head(head, directory, version, str(encoder_dir) if encoder else None, extra)
     model = TextModel(directory)
     probs = model.predict([normalize(e.text).text for e in heldout])
