@@ -76,6 +76,9 @@ def main() -> None:
     print(f"full text signal on {args.names:,} names ({distinct:,} distinct, {distinct / args.names:.0%}): "
           f"normalise {middle - started:.1f} s, model {done - middle:.1f} s, total {done - started:.1f} s = "
           f"{_rate(args.names, done - started)} effective")
+    if fresh.cascade is not None:
+        print(f"cascade: {fresh.encoded:,} of {distinct:,} distinct names went to the e5 encoder "
+              f"(n-gram top harm in [{fresh.cascade.low}, {fresh.cascade.high}))")
     lexicon_rate(names)
     print(f"flagged (any harm p >= 0.5): {float((probs[:, 1:] >= 0.5).any(axis=1).mean()):.2%} of the draw "
           "(the pool is the synthetic corpus, mostly harmful by design)")

@@ -20,8 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from scanner.files.resources import ResourceError, package_path
+from scanner.text.model.encoder import OnnxEncoder
 from scanner.text.model.ngrams import char_ids
 from scanner.text.model.static import StaticEncoder, has_static_table
+
+#: The e5 head of the cascade (``scanner.text.model.train.EmbeddingHead``), beside ``head.onnx``.
+E5_HEAD_FILE = "e5_head.npz"
 
 
 def _shipped_model_dir() -> Path:
@@ -114,6 +118,65 @@ def load_encoder(directory: Path, threads: int | None = None) -> Encoder | Stati
 
 
 @dataclass(frozen=True)
+class Cascade:
+    """Second opinion on the texts the n-gram head is unsure about: where its top harm probability is in
+    [low, high), the probabilities become ``mix x n-gram + (1 - mix) x e5 head``.
+
+    Why only there: the encoder reads ~100-200 texts/s against the head's thousands, and most texts are plainly
+    benign (below ``low``) or plainly harmful (``high`` and up). Settings from grouped cross-validation on the
+    blind training rows (``models/text/blind_cv.py``)."""
+
+    low: float
+    high: float
+    mix: float
+    weights: np.ndarray  # [dimension, labels], temperature and prior folded in
+    bias: np.ndarray
+
+    def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
+        logits = embeddings @ self.weights + self.bias
+        logits = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+
+def read_cascade(directory: Path, meta: dict, labels: Sequence[str]) -> Cascade | None:
+    settings = meta.get("cascade")
+    if not settings:
+        return None
+    path = directory / settings.get("head", E5_HEAD_FILE)
+    if not path.is_file():
+        raise TextModelError(f"{path}: the e5 head named by meta.json is missing")
+    with np.load(path, allow_pickle=False) as data:
+        weights, bias = data["weights"].astype(np.float32), data["bias"].astype(np.float32)
+        head_labels = [str(x) for x in data["labels"]]
+    if head_labels != list(labels):
+        raise TextModelError(f"{path}: labels {head_labels} differ from meta.json's {list(labels)}")
+    return Cascade(float(settings["low"]), float(settings["high"]), float(settings["mix"]), weights, bias)
+
+
+def read_category_shift(meta: dict, labels: Sequence[str]) -> np.ndarray | None:
+    """``meta.json`` ``category_shift``: a log-odds offset per harm category, added after the cascade.
+
+    Why: one benign prior for every category (the heads' Saerens shift) trades each category's recall against
+    false flags at the same rate, but real public names cost differently per category (money and "videos 18+"
+    names are common, child-safety look-alikes rare). The offsets are a per-category prior, chosen on blind dev
+    and public names in aggregate (``models/text/MODEL_CARD.md``), never on the sealed set."""
+    settings = meta.get("category_shift")
+    if not settings:
+        return None
+    unknown = sorted(set(settings) - set(labels))
+    if unknown:
+        raise TextModelError(f"meta.json category_shift names unknown labels {unknown}")
+    return np.array([float(settings.get(label, 0.0)) for label in labels], dtype=np.float32)
+
+
+def shift_priors(probabilities: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Probabilities with each label's odds multiplied by ``exp(shift)``, renormalised (a change of prior)."""
+    scaled = probabilities * np.exp(shift)[None, :]
+    return (scaled / scaled.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     version: str
     labels: tuple[str, ...]
@@ -152,6 +215,12 @@ class TextModel:
         if width != len(labels):
             raise TextModelError(f"{directory}: head has {width} outputs but meta.json names {len(labels)} labels")
         self.info = ModelInfo(str(meta["version"]), labels, directory, uses_encoder, meta)
+        self.cascade = read_cascade(directory, meta, labels)
+        self.category_shift = read_category_shift(meta, labels)
+        self._e5_dir = (directory / meta["cascade"].get("encoder_dir", ".")).resolve() if self.cascade else None
+        self._e5: OnnxEncoder | None = None
+        self._threads = threads
+        self.encoded = 0  # texts the cascade sent to the e5 encoder
         self.batch_size = batch_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
@@ -175,6 +244,25 @@ class TextModel:
             if embeddings is not None:
                 feeds["embedding"] = embeddings[start:start + self.batch_size]
             out[start:start + len(chunk)] = self.head.run(None, feeds)[0]
+        if self.cascade is not None and len(texts):
+            out = self._second_opinion(texts, out)
+        if self.category_shift is not None and len(texts):
+            out = shift_priors(out, self.category_shift)
+        return out
+
+    def _second_opinion(self, texts: Sequence[str], ngram: np.ndarray) -> np.ndarray:
+        cascade = self.cascade
+        assert cascade is not None and self._e5_dir is not None
+        harm = ngram[:, 1:].max(axis=1)
+        rows = np.flatnonzero((harm >= cascade.low) & (harm < cascade.high))
+        if rows.size == 0:
+            return ngram
+        if self._e5 is None:  # loaded on first use: a scan with no unsure text never pays for it
+            self._e5 = OnnxEncoder(self._e5_dir, self._threads)
+        self.encoded += int(rows.size)
+        e5 = cascade.probabilities(self._e5.encode([texts[int(i)] for i in rows]))
+        out = ngram.copy()
+        out[rows] = (cascade.mix * ngram[rows] + (1 - cascade.mix) * e5).astype(np.float32)
         return out
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from scanner.store.models import TextLabel
+from scanner.text.model.blind import read_blind
 from scanner.text.model.corpus import Example, read_corpus
 from scanner.text.model.metrics import per_category
 from scanner.text.model.model import DEFAULT_MODEL_DIR, TextModel, load_encoder, read_meta
@@ -90,10 +91,16 @@ def retrain(engine: Engine, out_dir: Path | None = None, base_dir: Path = DEFAUL
         step = max(1, len(train) // base_limit)
         train = train[::step][:base_limit]
     reviewed = [row for row in stored_labels(engine) if row.label in labels]
-    texts = [normalize(e.text).text for e in train] + [normalize(r.text).text for r in reviewed]
-    targets = [e.label for e in train] + [r.label for r in reviewed]
-    groups = [e.template for e in train] + [f"label:{r.id}" for r in reviewed]
-    weights = np.array([1.0] * len(train) + [label_weight] * len(reviewed))
+    # The blind training rows the shipped head was fitted with (models/text/blind_train), at the same weight.
+    blind = read_blind(base_dir / "blind_train") if (base_dir / "blind_train").is_dir() else []
+    if base_limit is not None:
+        blind = blind[::max(1, len(blind) // max(1, base_limit // 10))]
+    blind_weight = float(meta.get("blind_weight", 3.0))
+    texts = ([normalize(e.text).text for e in train] + [normalize(r.text).text for r in blind]
+             + [normalize(r.text).text for r in reviewed])
+    targets = [e.label for e in train] + [r.label for r in blind] + [r.label for r in reviewed]
+    groups = [e.template for e in train] + [r.group for r in blind] + [f"label:{r.id}" for r in reviewed]
+    weights = np.array([1.0] * len(train) + [blind_weight] * len(blind) + [label_weight] * len(reviewed))
     allowed = {f.name for f in HeadConfig.__dataclass_fields__.values()}
     config = HeadConfig(**{k: v for k, v in meta.get("config", {}).items() if k in allowed})
     encoder_dir = (base_dir / meta.get("encoder_dir", ".")).resolve()
@@ -102,9 +109,20 @@ def retrain(engine: Engine, out_dir: Path | None = None, base_dir: Path = DEFAUL
     head = fit_head(texts, targets, labels, embeddings, config, groups=groups, sample_weight=weights)
     version = version or f"{meta['version']}+ft.{datetime.now(UTC).strftime('%Y%m%d%H%M%S')}"
     directory = out_dir or Path("models-trained") / version
-    write_head(head, directory, version, str(encoder_dir) if encoder else None,
-               {"base_version": meta["version"], "reviewed_labels": len(reviewed), "base_rows": len(train),
-                "label_weight": label_weight})
+    extra = {"base_version": meta["version"], "reviewed_labels": len(reviewed), "base_rows": len(train),
+             "blind_train_rows": len(blind), "blind_weight": blind_weight, "label_weight": label_weight}
+    if meta.get("cascade"):
+        # The e5 head and its encoder are reused as they are (fitting the head needs the encoder on thousands of
+        # texts): the cascade's second opinion still reads the base model's e5 head, from the base directory.
+        cascade = dict(meta["cascade"])
+        cascade["encoder_dir"] = str((base_dir / cascade.get("encoder_dir", ".")).resolve())
+        cascade["head"] = str((base_dir / cascade.get("head", "e5_head.npz")).resolve())
+        extra["cascade"] = cascade
+    if meta.get("category_shift"):
+        # The per-category prior is a property of the deployment (what real names cost per category), not of
+        # the rows: a head retrained on moderators' labels keeps it.
+        extra["category_shift"] = meta["category_shift"]
+    write_head(head, directory, version, str(encoder_dir) if encoder else None, extra)
     model = TextModel(directory)
     probs = model.predict([normalize(e.text).text for e in heldout])
     figures = per_category(probs, labels, [e.label for e in heldout])
