@@ -328,3 +328,17 @@ def test_category_support_agrees_with_its_slow_twin():
             strongest = [max((float(own[j]) for i2, j in counts if i2 == i), default=0.0) for i in range(n)]
             assert np.allclose(fast.strongest, strongest)
     assert (fast.support >= fast.context).all() and (fast.support > fast.context).any()
+
+
+def test_a_respawns_predecessor_is_a_tie_even_when_nothing_was_inherited():
+    from scanner.store.queries import ties_of
+
+    reasons = [{"signal": "graph", "feature": "successor_of", "value": "tg:old", "category": "evasion", "weight": 0.54},
+               {"signal": "graph", "feature": "tie", "value": "successor_of|respawn|tg:old|0.9", "category": "cs"},
+               {"signal": "graph", "feature": "tie", "value": "links_to|inbound|tg:a|b|0.3", "category": "cs"},
+               {"signal": "lexicon", "feature": "minor+sexual", "value": "x", "category": "cs", "weight": 0.9}]
+    ties = ties_of(reasons)
+    assert [(t["kind"], t["group_id"], t["strength"]) for t in ties] == [
+        ("successor_of", "tg:old", 0.9), ("links_to", "tg:a|b", 0.3)]
+    assert ties_of(reasons[:1]) == [{"kind": "successor_of", "direction": "respawn", "group_id": "tg:old",
+                                     "strength": 0.54, "category": "evasion"}]

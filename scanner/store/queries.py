@@ -166,16 +166,24 @@ def group_detail(engine: Engine, group_id: str) -> dict | None:
 
 def ties_of(reasons: list) -> list[dict]:
     """The graph ties that moved a group's score (or connect it to its case), from its ``tie`` reasons: kind,
-    direction seen from the group, the group at the other end, strength, and the category they moved."""
+    direction seen from the group, the group at the other end, strength, and the category they moved.
+
+    A respawn's predecessor (its ``successor_of`` reason) is always a tie: a group whose own text is already
+    strong evidence inherits nothing, so no ``tie`` reason names the group it replaced, yet the moderator must
+    see which banned group it continues."""
     out = []
     for reason in reasons:
+        if reason.get("signal") == "graph" and reason.get("feature") == "successor_of":
+            out.append({"kind": "successor_of", "direction": "respawn", "group_id": str(reason["value"]),
+                        "strength": float(reason.get("weight") or 0), "category": reason.get("category")})
         if reason.get("signal") == "graph" and reason.get("feature") == "tie":
             # value: kind|direction|group_id|strength (scanner.scoring.risk.tie_reasons); a group id may hold "|".
             kind, direction, rest = (str(reason["value"]).split("|", 2) + ["", ""])[:3]
             other, _, strength = rest.rpartition("|")
             out.append({"kind": kind, "direction": direction, "group_id": other, "strength": float(strength or 0),
                         "category": reason.get("category")})
-    return sorted(out, key=lambda t: (-t["strength"], t["kind"], t["group_id"]))
+    unique = {(t["kind"], t["direction"], t["group_id"]): t for t in sorted(out, key=lambda t: t["strength"])}
+    return sorted(unique.values(), key=lambda t: (-t["strength"], t["kind"], t["group_id"]))
 
 
 def icon_thumbnail(engine: Engine, icon_sha256: str) -> bytes | None:
