@@ -45,7 +45,7 @@ def classify_names(texts: Sequence[str], policy: Policy, lexicon: Lexicon | None
                 parts.setdefault(category, []).append(value)
         raw: dict[str, float] = {}
         if model is not None and norm and read[norm]:
-            scores, _, model_reasons = model.classify({field: norm})
+            scores, _, model_reasons = model.classify({field: norm}, {field: text})
             reasons.extend(model_reasons)
             for category, value in scores.items():
                 parts.setdefault(category, []).append(value)

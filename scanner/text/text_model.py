@@ -9,7 +9,7 @@ that no list spells out. Each model score is evidence only above ``min_probabili
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
@@ -24,6 +24,7 @@ from scanner.text.lexicon import Lexicon, default_lexicon
 from scanner.text.model.model import DEFAULT_MODEL_DIR, TextModel
 from scanner.text.model.ngrams import MAX_CHARS
 from scanner.text.normalize import normalize
+from scanner.text.original_words import original_words
 from scanner.text.romanize import romanize
 
 FIELDS = ("name", "description")
@@ -69,8 +70,16 @@ def views(text: str, romanised: bool = True) -> list[str]:
     return out
 
 
-def describe(field: str, category: str, probability: float, words: Sequence[tuple[str, float]]) -> str:
-    pushed = ", ".join(f"{w!r} (+{d:.2f})" for w, d in words)
+def describe(field: str, category: str, probability: float, words: Sequence[tuple[str, float]],
+             written: Sequence[str] | None = None) -> str:
+    """The reason's sentence. ``written``: each word as the group wrote it (``original_words``), shown first, with
+    the form the model read when it differs ("'डेंजरस' read as 'denjrs'")."""
+    shown = written if written is not None and len(written) == len(words) else [w for w, _ in words]
+    parts = []
+    for (word, effect), original in zip(words, shown, strict=True):
+        read = "" if original.casefold() == word else f" read as {word!r}"
+        parts.append(f"{original!r}{read} (+{effect:.2f})")
+    pushed = ", ".join(parts)
     tail = f"; the words that pushed it most: {pushed}" if pushed else ""
     return f"The text model reads the {field} as {category.replace('_', ' ')} (p = {probability:.2f}){tail}."
 
@@ -129,10 +138,12 @@ class TextModelSignal:
             self._prepared[text] = prepared
         return prepared
 
-    def classify(self, texts: dict[str, str]) -> tuple[dict[str, float], dict[str, float], list[Reason]]:
+    def classify(self, texts: dict[str, str], originals: Mapping[str, str] | None = None,
+                 ) -> tuple[dict[str, float], dict[str, float], list[Reason]]:
         """One group's fields (already normalised) -> (evidence per category, raw best probability per category,
         reasons). Each field is read through its ``views`` (windows of a long description, the romanised form of
-        other scripts); a category takes its best view. Pure given the model."""
+        other scripts); a category takes its best view. ``originals``: the fields as written, so that a reason
+        names the words in the group's own script. Pure given the model."""
         present = {f: read for f, t in texts.items() if t and (read := self.prepare(t))}
         if not present:
             return {}, {}, []
@@ -156,9 +167,11 @@ class TextModelSignal:
             weight = self.policy.weight * p
             field, view = best[category]
             words = self.explain(view, category)
+            written = original_words(originals[field], [w for w, _ in words]) if originals and originals.get(
+                field) else None
             scores[category] = weight
             reasons.append(Reason(self.name, f"{field}_model", ", ".join(w for w, _ in words) or view[:60],
-                                  category, weight, describe(field, category, p, words)))
+                                  category, weight, describe(field, category, p, words, written)))
         return scores, raw, reasons
 
     def score(self, snapshots: Sequence[GroupSnapshot], context: ScanContext) -> list[SignalResult]:
@@ -169,7 +182,7 @@ class TextModelSignal:
                             for v in views(read, self.policy.romanised_view)])
         results = []
         for snapshot, group in zip(snapshots, texts, strict=True):
-            scores, raw, reasons = self.classify(group)
+            scores, raw, reasons = self.classify(group, {f: str(getattr(snapshot, f) or "") for f in group})
             features: dict[str, object] = {"text_model_version": self.version}
             if raw:
                 features["text_model"] = {c: round(p, 4) for c, p in raw.items() if p >= 0.01}
