@@ -51,6 +51,8 @@ def test_reasons_name_the_terms_and_the_obfuscation():
     (reason,) = [r for r in reasons if r.category == "child_safety"]
     assert '"teen"' in reason.sentence and '"xxx"' in reason.sentence
     assert "leetspeak" in reason.sentence
+    assert '"teen" (written "t33n")' in reason.sentence  # the moderator can find it in the name
+    assert '"xxx" (written' not in reason.sentence
     assert "obfuscation" in modifiers
     assert features["indicators"]["minor"] > 0
 

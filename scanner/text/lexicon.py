@@ -39,6 +39,7 @@ from scanner.text.lexicon_match import (
     find_hits,
 )
 from scanner.text.normalize import normalize
+from scanner.text.original_words import original_words
 from scanner.text.romanize import consonants, romanize_token, skeleton
 
 # Letters of the scripts we read, including Indic vowel signs (which are not \w in Python's re).
@@ -190,16 +191,22 @@ def default_lexicon() -> Lexicon:
 _HOW = {"romanised": "read as", "skeleton": "spelling of", "fuzzy": "misspelt", "glued": "run together, in"}
 
 
-def _shown(hit: Hit) -> str:
+def _shown(hit: Hit, originals: dict[str, str] | None = None) -> str:
     """A hit as the moderator reads it: the words as written, and the lexicon term when it was found another
-    way ('"బచ్చె" (spelling of bacche)')."""
+    way ('"బచ్చె" (spelling of bacche)'); a term the normaliser uncovered says how the group wrote it
+    ('"teen" (written "T33N")')."""
+    note = ""
+    if originals and originals.get(hit.field):
+        written = " ".join(original_words(originals[hit.field], hit.term.split()))
+        if written.casefold() != hit.term:
+            note = f' (written "{written}")'
     if hit.how == "exact" or hit.how not in _HOW:
-        return f'"{hit.term}"'
-    return f'"{hit.term}" ({_HOW[hit.how]} {hit.lexeme.rstrip("*")})'
+        return f'"{hit.term}"{note}'
+    return f'"{hit.term}"{note} ({_HOW[hit.how]} {hit.lexeme.rstrip("*")})'
 
 
-def _describe(indicator: str, hits: list[Hit]) -> str:
-    terms = ", ".join(_shown(h) for h in hits[:2])
+def _describe(indicator: str, hits: list[Hit], originals: dict[str, str] | None = None) -> str:
+    terms = ", ".join(_shown(h, originals) for h in hits[:2])
     return f"a {CLASS_LABELS[indicator]} ({terms})"
 
 
@@ -228,7 +235,8 @@ def score_text(
         scores[category] = best
         used = [strengths[c][1] for c in best_rule.all_of]
         where = sorted({h.field for group in used for h in group})
-        parts = " with ".join(_describe(c, strengths[c][1]) for c in best_rule.all_of)
+        parts = " with ".join(_describe(c, strengths[c][1], {"name": name, "description": description})
+                              for c in best_rule.all_of)
         trick_note = f" (written obfuscated: {', '.join(tricks)})" if tricks else ""
         reasons.append(
             Reason(
