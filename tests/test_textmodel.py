@@ -210,3 +210,28 @@ def test_model_card_and_build_files_ship_with_the_model():
                  "encoder.py"):
         assert (DEFAULT_MODEL_DIR / name).is_file(), name
     assert Path(DEFAULT_MODEL_DIR / "MODEL_CARD.md").read_text(encoding="utf-8").count("held-out") >= 1
+
+
+def test_repeated_texts_are_classified_once_and_score_as_if_alone(shipped):
+    """The signal classifies each distinct (name, description) once; a group repeated in a batch, or seen again in
+    a later batch, gets exactly what a fresh signal gives it alone (the slow twin), under its own id."""
+    from scanner.policy import default_policy
+    from scanner.schema import parse_snapshot
+    from scanner.signals.base import ScanContext
+    from scanner.text.text_model import TextModelSignal
+
+    policy = default_policy().signals.text_model
+    texts = [("teen paid new link", ""), ("Sundarpur cricket club", "Sunday matches"),
+             ("Income Club 7", "deposit 500 and get double in 3 days"), ("teen paid new link", "")]
+    snaps = [parse_snapshot(snapshot(f"g{i}", name=n, description=d), ROOT) for i, (n, d) in enumerate(texts)]
+    context = ScanContext(ROOT)
+    memo = TextModelSignal(policy, shipped)
+    first = memo.score(snaps, context)
+    again = memo.score(snaps[::-1], context)
+    assert len(memo._classified) == 3
+    for result in first + again:
+        alone = TextModelSignal(policy, shipped).score([s for s in snaps if s.group_id == result.group_id],
+                                                       context)[0]
+        assert (result.group_id, result.scores, result.reasons, result.features) == \
+               (alone.group_id, alone.scores, alone.reasons, alone.features)
+    assert first[0].scores and first[0].scores == first[3].scores and first[0].group_id != first[3].group_id

@@ -114,6 +114,7 @@ class TextModelSignal:
         self.categories = [c for c in self.model.labels if c != "benign" and (not categories or c in categories)]
         self._explained: dict[tuple[str, str], list[tuple[str, float]]] = {}
         self._prepared: dict[str, str] = {}
+        self._classified: dict[tuple, tuple[dict[str, float], dict[str, float], list[Reason]]] = {}
 
     def cache_key(self) -> str:
         """Results depend on the snapshot, the policy, the model and the exception phrases."""
@@ -175,14 +176,21 @@ class TextModelSignal:
         return scores, raw, reasons
 
     def score(self, snapshots: Sequence[GroupSnapshot], context: ScanContext) -> list[SignalResult]:
-        texts: list[dict[str, str]] = [{str(f): normalize(getattr(s, f)).text for f in self.policy.fields}
-                                       for s in snapshots]
-        # Score every distinct text of the batch in one model call; classify() then reads the cache.
-        self.model.predict([v for group in texts for t in group.values() if t and (read := self.prepare(t))
-                            for v in views(read, self.policy.romanised_view)])
+        fields = [str(f) for f in self.policy.fields]
+        keys = [tuple(getattr(s, f) for f in fields) for s in snapshots]
+        # A group's result depends on its fields' texts alone, and names and descriptions repeat across groups
+        # (at 1M tiled groups, classifying every group again cost 35 s of the text stage): each distinct
+        # combination is classified once per signal object, as the lexicon signal caches (name, description).
+        fresh = [k for k in dict.fromkeys(keys) if k not in self._classified]
+        texts = {k: {f: normalize(v).text for f, v in zip(fields, k, strict=True)} for k in fresh}
+        # Score every distinct text of the batch in one model call; classify() then reads the model's cache.
+        self.model.predict([v for group in texts.values() for t in group.values()
+                            if t and (read := self.prepare(t)) for v in views(read, self.policy.romanised_view)])
+        for k, group in texts.items():
+            self._classified[k] = self.classify(group, {f: str(v or "") for f, v in zip(fields, k, strict=True)})
         results = []
-        for snapshot, group in zip(snapshots, texts, strict=True):
-            scores, raw, reasons = self.classify(group, {f: str(getattr(snapshot, f) or "") for f in group})
+        for snapshot, k in zip(snapshots, keys, strict=True):
+            scores, raw, reasons = self._classified[k]
             features: dict[str, object] = {"text_model_version": self.version}
             if raw:
                 features["text_model"] = {c: round(p, 4) for c, p in raw.items() if p >= 0.01}
