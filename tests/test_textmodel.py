@@ -183,9 +183,10 @@ def test_train_learns_reviewed_labels_into_a_new_version(tmp_path, shipped):
     column = LABELS.index("scam")
     after, before = retrained.predict([f"{phrase} 99"])[0], shipped.predict([f"{phrase} 99"])[0]
     # The shipped head assumes 99.9 % of real texts are benign (MODEL_CARD.md), so 20 labels raise the phrase's
-    # scam probability by orders of magnitude without reaching the review line: a deployer's labels need more
-    # rows (or ``label_weight``) than under the old 0.9 prior.
-    assert after[column] > 100 * before[column]
+    # scam probability more than an order of magnitude (x50 with e5.2's 5,399 blind training rows beside them,
+    # x100+ with e5.1's 2,599) without reaching the review line: a deployer's labels need more rows (or
+    # ``label_weight``) than under the old 0.9 prior.
+    assert after[column] > 20 * before[column]
     again = CliRunner().invoke(app, ["train", "--db", db, "--labels", str(labels), "--out", str(tmp_path / "r2"),
                                      "--base-limit", "1500", "--json"])
     assert json.loads(again.stdout)["label_rows"] == 20  # importing the same file twice stores nothing twice
