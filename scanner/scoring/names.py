@@ -30,7 +30,7 @@ def classify_names(texts: Sequence[str], policy: Policy, lexicon: Lexicon | None
         model = TextModelSignal(policy.signals.text_model, categories=list(policy.categories), lexicon=lexicon)
     normalized = [normalize(t).text for t in texts]
     read = {n: model.prepare(n) for n in normalized if n} if model else {}
-    raw_all = model.model.predict(list(read.values())) if model else None
+    raw_all = model.model.predict(list(read.values()), field) if model else None
     by_text = dict(zip(read, raw_all, strict=True)) if raw_all is not None else {}
     out = []
     for text, norm in zip(texts, normalized, strict=True):

@@ -112,7 +112,7 @@ class TextModelSignal:
         # romanised view of other scripts). Changing the reading changes the version, so scan caches refresh.
         self.version = f"{self.model.version}+{READING}{'' if policy.romanised_view else '-latin'}"
         self.categories = [c for c in self.model.labels if c != "benign" and (not categories or c in categories)]
-        self._explained: dict[tuple[str, str], list[tuple[str, float]]] = {}
+        self._explained: dict[tuple[str, str, str], list[tuple[str, float]]] = {}
         self._prepared: dict[str, str] = {}
         self._classified: dict[tuple, tuple[dict[str, float], dict[str, float], list[Reason]]] = {}
 
@@ -121,10 +121,10 @@ class TextModelSignal:
         exceptions = "\n".join(p.pattern for p in self.exceptions)
         return f"{self.version}:{hashlib.sha256(exceptions.encode()).hexdigest()[:16]}"
 
-    def explain(self, text: str, category: str) -> list[tuple[str, float]]:
-        key = (text, category)
+    def explain(self, text: str, category: str, field: str = "name") -> list[tuple[str, float]]:
+        key = (text, category, self.model.reading(field))
         if key not in self._explained:
-            self._explained[key] = self.model.explain(text, category, self.policy.explain_top)
+            self._explained[key] = self.model.explain(text, category, self.policy.explain_top, field)
         return self._explained[key]
 
     def prepare(self, text: str) -> str:
@@ -152,7 +152,7 @@ class TextModelSignal:
         best: dict[str, tuple[str, str]] = {}
         for field, text in present.items():
             seen = views(text, self.policy.romanised_view)
-            probs = self.model.predict(seen)
+            probs = self.model.predict(seen, field)
             for category in self.categories:
                 column = self.model.labels.index(category)
                 row = int(probs[:, column].argmax())
@@ -167,7 +167,7 @@ class TextModelSignal:
                 continue
             weight = self.policy.weight * p
             field, view = best[category]
-            words = self.explain(view, category)
+            words = self.explain(view, category, field)
             written = original_words(originals[field], [w for w, _ in words]) if originals and originals.get(
                 field) else None
             scores[category] = weight
@@ -183,9 +183,10 @@ class TextModelSignal:
         # combination is classified once per signal object, as the lexicon signal caches (name, description).
         fresh = [k for k in dict.fromkeys(keys) if k not in self._classified]
         texts = {k: {f: normalize(v).text for f, v in zip(fields, k, strict=True)} for k in fresh}
-        # Score every distinct text of the batch in one model call; classify() then reads the model's cache.
-        self.model.predict([v for group in texts.values() for t in group.values()
-                            if t and (read := self.prepare(t)) for v in views(read, self.policy.romanised_view)])
+        # Score every distinct text of the batch in one model call per field; classify() then reads the cache.
+        for field in fields:
+            self.model.predict([v for group in texts.values() if (t := group[field]) and (read := self.prepare(t))
+                                for v in views(read, self.policy.romanised_view)], field)
         for k, group in texts.items():
             self._classified[k] = self.classify(group, {f: str(v or "") for f, v in zip(fields, k, strict=True)})
         results = []
