@@ -47,6 +47,13 @@ def test_settings_are_read_with_the_cascade_as_default_and_unknown_keys_refused(
         read_field_readings({"fields": {"description": {"harm_shft": 2}}}, None)
     with pytest.raises(TextModelError, match="must be an object"):
         read_field_readings({"fields": {"description": 2}}, None)
+    labels = ("benign", "child_safety", "scam")
+    own = read_field_readings({"fields": {"description": {"harm_shift": 1, "category_shift": {"scam": -1}}}}, None,
+                              labels)["description"]
+    assert own.offsets(labels).tolist() == [0.0, 1.0, 0.0]
+    for wrong in ({"scma": 1}, {"benign": 1}):
+        with pytest.raises(TextModelError, match="unknown or benign"):
+            read_field_readings({"fields": {"description": {"category_shift": wrong}}}, None, labels)
 
 
 def test_a_field_without_its_own_reading_is_read_as_a_name(tmp_path):
@@ -65,6 +72,13 @@ def test_the_harm_shift_raises_every_harm_category_by_the_same_odds(tmp_path):
     assert np.allclose(as_description, shift_priors(as_name, shift), atol=1e-5)
     assert (as_description[:, 1:].max(axis=1) > as_name[:, 1:].max(axis=1)).all()
     assert np.array_equal(model.predict(TEXTS, "name"), as_name)
+
+
+def test_a_field_can_shift_one_category_apart(tmp_path):
+    model = TextModel(_model_dir(tmp_path, {"description": {"harm_shift": 1.0, "category_shift": {"scam": -1.0}}}))
+    as_name, as_description = model.predict(TEXTS, "name"), model.predict(TEXTS, "description")
+    shift = np.array([0.0 if label in ("benign", "scam") else 1.0 for label in model.labels], dtype=np.float32)
+    assert np.allclose(as_description, shift_priors(as_name, shift), atol=1e-5)
 
 
 def test_a_band_from_zero_sends_every_description_to_the_encoder_and_no_name(tmp_path):

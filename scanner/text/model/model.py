@@ -171,22 +171,36 @@ class FieldReading:
     high: float
     mix: float
     harm_shift: float = 0.0
+    #: (label, offset) pairs added to ``harm_shift`` for single categories (``meta.json`` ``fields.<f>.category_shift``)
+    category_shift: tuple[tuple[str, float], ...] = ()
+
+    def offsets(self, labels: Sequence[str]) -> np.ndarray:
+        """Log-odds offset per label: 0 for benign, ``harm_shift`` plus the category's own for the others."""
+        own = dict(self.category_shift)
+        return np.array([0.0 if label == "benign" else self.harm_shift + own.get(label, 0.0) for label in labels],
+                        dtype=np.float32)
 
 
-def read_field_readings(meta: dict, cascade: Cascade | None) -> dict[str, FieldReading]:
-    """``meta.json`` ``fields``: {field: {"cascade_low", "cascade_high", "cascade_mix", "harm_shift"}}."""
+def read_field_readings(meta: dict, cascade: Cascade | None, labels: Sequence[str] = ()) -> dict[str, FieldReading]:
+    """``meta.json`` ``fields``: {field: {"cascade_low", "cascade_high", "cascade_mix", "harm_shift",
+    "category_shift": {label: offset}}}."""
     readings: dict[str, FieldReading] = {}
     for field, settings in (meta.get("fields") or {}).items():
         if not isinstance(settings, dict):
             raise TextModelError(f"meta.json fields.{field} must be an object")
-        unknown = sorted(set(settings) - {"cascade_low", "cascade_high", "cascade_mix", "harm_shift"})
+        unknown = sorted(set(settings) - {"cascade_low", "cascade_high", "cascade_mix", "harm_shift", "category_shift"})
         if unknown:
             raise TextModelError(f"meta.json fields.{field} has unknown settings {unknown}")
+        own = settings.get("category_shift") or {}
+        bad = sorted(set(own) - set(labels) | ({"benign"} & set(own)))
+        if bad:
+            raise TextModelError(f"meta.json fields.{field}.category_shift names unknown or benign labels {bad}")
         readings[field] = FieldReading(
             float(settings.get("cascade_low", cascade.low if cascade else 1.0)),
             float(settings.get("cascade_high", cascade.high if cascade else 1.0)),
             float(settings.get("cascade_mix", cascade.mix if cascade else 1.0)),
-            float(settings.get("harm_shift", 0.0)))
+            float(settings.get("harm_shift", 0.0)),
+            tuple(sorted((str(k), float(v)) for k, v in own.items())))
     return readings
 
 
@@ -253,7 +267,7 @@ class TextModel:
         self.info = ModelInfo(str(meta["version"]), labels, directory, uses_encoder, meta)
         self.cascade = read_cascade(directory, meta, labels)
         self.category_shift = read_category_shift(meta, labels)
-        self.readings = read_field_readings(meta, self.cascade)
+        self.readings = read_field_readings(meta, self.cascade, labels)
         self._e5_dir = (directory / meta["cascade"].get("encoder_dir", ".")).resolve() if self.cascade else None
         self._e5: OnnxEncoder | None = None
         self._threads = threads
@@ -279,7 +293,8 @@ class TextModel:
     def _run(self, texts: Sequence[str], field: str = "name", band_of_names: bool = False) -> np.ndarray:
         reading = self.readings.get(field)
         if reading is not None and band_of_names and self.cascade is not None:
-            reading = FieldReading(self.cascade.low, self.cascade.high, self.cascade.mix, reading.harm_shift)
+            reading = FieldReading(self.cascade.low, self.cascade.high, self.cascade.mix, reading.harm_shift,
+                                   reading.category_shift)
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         embeddings = self.encoder.encode(texts) if self.encoder is not None else None
         for start in range(0, len(texts), self.batch_size):
@@ -291,8 +306,8 @@ class TextModel:
         if self.cascade is not None and len(texts):
             out = self._second_opinion(texts, out, reading)
         shift = self.category_shift
-        if reading is not None and reading.harm_shift:
-            extra = np.array([0.0 if label == "benign" else reading.harm_shift for label in self.labels], np.float32)
+        if reading is not None and (reading.harm_shift or reading.category_shift):
+            extra = reading.offsets(self.labels)
             shift = extra if shift is None else shift + extra
         if shift is not None and len(texts):
             out = shift_priors(out, shift)
