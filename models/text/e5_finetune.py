@@ -148,7 +148,8 @@ def export_weights(model: dict, net, trained: range) -> dict:
     return {**model, "tensors": tensors}
 
 
-def training_rows(corpus: Path, blind_dirs: list[Path], synthetic: int, blind_weight: float, seed: int):
+def training_rows(corpus: Path, blind_dirs: list[Path], synthetic: int, blind_weight: float, seed: int,
+                  exclude: tuple[str, ...] = ()):
     """(normalised texts, label ids, weights, groups): a seeded sample of the synthetic training split plus the
     blind authors' training rows (each weighing ``blind_weight``)."""
     from scanner.text.model.blind import read_blind
@@ -158,7 +159,7 @@ def training_rows(corpus: Path, blind_dirs: list[Path], synthetic: int, blind_we
     train = [e for e in read_corpus(corpus) if e.split == "train"]
     random.Random(seed).shuffle(train)
     train = train[:synthetic]
-    blind = [row for d in blind_dirs for row in read_blind(d)]
+    blind = [row for d in blind_dirs for row in read_blind(d) if row.group.split(":")[0] not in exclude]
     texts = [normalize(e.text).text for e in train] + [normalize(r.text).text for r in blind]
     labels = [LABELS.index(e.label) for e in train] + [LABELS.index(r.label) for r in blind]
     weights = [1.0] * len(train) + [blind_weight] * len(blind)
@@ -218,6 +219,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=HERE, help="where base_corpus.tsv.gz is")
     parser.add_argument("--blind", type=Path, action="append", default=None,
                         help="directories of blind training rows (default: blind_train)")
+    parser.add_argument("--exclude", action="append", default=[],
+                        help="a blind file's stem to leave out (e.g. l_scam_names); repeatable")
     parser.add_argument("--synthetic", type=int, default=6000)
     parser.add_argument("--blind-weight", type=float, default=3.0)
     parser.add_argument("--layers", type=int, default=6, help="upper layers tuned (the rest stay frozen)")
@@ -250,7 +253,8 @@ def main(argv: list[str] | None = None) -> None:
     tokenizer.no_padding()
     blind_dirs = args.blind or [HERE / "blind_train"]
     texts, targets, weights, groups, n_synthetic, n_blind = training_rows(
-        args.data / "base_corpus.tsv.gz", blind_dirs, args.synthetic, args.blind_weight, args.seed)
+        args.data / "base_corpus.tsv.gz", blind_dirs, args.synthetic, args.blind_weight, args.seed,
+        tuple(args.exclude))
     ids = [e.ids for e in tokenizer.encode_batch([PREFIX + t for t in texts])]
     lengths = [len(x) for x in ids]
     distinct = sorted(set(groups))
@@ -334,6 +338,7 @@ def main(argv: list[str] | None = None) -> None:
             "batch": args.batch, "max_tokens": args.max_tokens, "seed": args.seed,
             "synthetic_rows": n_synthetic, "blind_rows": n_blind, "blind_weight": args.blind_weight,
             "blind_dirs": [str(d.relative_to(HERE)) if d.is_relative_to(HERE) else str(d) for d in blind_dirs],
+            "blind_excluded": list(args.exclude),
             "held_out_rows": len(held), "held_out_accuracy": round(accuracy, 4),
             "temperature": round(temperature, 4), "benign_prior": args.benign_prior,
             "seconds": round(time.perf_counter() - started, 1)},
