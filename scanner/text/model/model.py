@@ -21,6 +21,7 @@ import numpy as np
 
 from scanner.files.resources import ResourceError, package_path
 from scanner.text.model.encoder import OnnxEncoder
+from scanner.text.model.gate import GateSettings, WordGate, lift, read_gate_settings
 from scanner.text.model.ngrams import char_ids
 from scanner.text.model.static import StaticEncoder, has_static_table
 
@@ -173,6 +174,8 @@ class FieldReading:
     harm_shift: float = 0.0
     #: (label, offset) pairs added to ``harm_shift`` for single categories (``meta.json`` ``fields.<f>.category_shift``)
     category_shift: tuple[tuple[str, float], ...] = ()
+    #: a second way to the encoder for texts below ``low`` (``fields.<f>.gate``, ``scanner.text.model.gate``)
+    gate: GateSettings | None = None
 
     def offsets(self, labels: Sequence[str]) -> np.ndarray:
         """Log-odds offset per label: 0 for benign, ``harm_shift`` plus the category's own for the others."""
@@ -183,12 +186,13 @@ class FieldReading:
 
 def read_field_readings(meta: dict, cascade: Cascade | None, labels: Sequence[str] = ()) -> dict[str, FieldReading]:
     """``meta.json`` ``fields``: {field: {"cascade_low", "cascade_high", "cascade_mix", "harm_shift",
-    "category_shift": {label: offset}}}."""
+    "category_shift": {label: offset}, "gate": {...}}}."""
     readings: dict[str, FieldReading] = {}
     for field, settings in (meta.get("fields") or {}).items():
         if not isinstance(settings, dict):
             raise TextModelError(f"meta.json fields.{field} must be an object")
-        unknown = sorted(set(settings) - {"cascade_low", "cascade_high", "cascade_mix", "harm_shift", "category_shift"})
+        unknown = sorted(set(settings) - {"cascade_low", "cascade_high", "cascade_mix", "harm_shift", "category_shift",
+                                          "gate"})
         if unknown:
             raise TextModelError(f"meta.json fields.{field} has unknown settings {unknown}")
         own = settings.get("category_shift") or {}
@@ -200,7 +204,8 @@ def read_field_readings(meta: dict, cascade: Cascade | None, labels: Sequence[st
             float(settings.get("cascade_high", cascade.high if cascade else 1.0)),
             float(settings.get("cascade_mix", cascade.mix if cascade else 1.0)),
             float(settings.get("harm_shift", 0.0)),
-            tuple(sorted((str(k), float(v)) for k, v in own.items())))
+            tuple(sorted((str(k), float(v)) for k, v in own.items())),
+            read_gate_settings(field, settings["gate"], labels) if "gate" in settings else None)
     return readings
 
 
@@ -272,6 +277,8 @@ class TextModel:
         self._e5: OnnxEncoder | None = None
         self._threads = threads
         self.encoded = 0  # texts the cascade sent to the e5 encoder
+        self.gated = 0  # of which through the word gate (texts under the band)
+        self._gate: WordGate | None = None
         self.batch_size = batch_size
         self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._cache_size = cache_size
@@ -294,7 +301,7 @@ class TextModel:
         reading = self.readings.get(field)
         if reading is not None and band_of_names and self.cascade is not None:
             reading = FieldReading(self.cascade.low, self.cascade.high, self.cascade.mix, reading.harm_shift,
-                                   reading.category_shift)
+                                   reading.category_shift, reading.gate)
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         embeddings = self.encoder.encode(texts) if self.encoder is not None else None
         for start in range(0, len(texts), self.batch_size):
@@ -304,7 +311,10 @@ class TextModel:
                 feeds["embedding"] = embeddings[start:start + self.batch_size]
             out[start:start + len(chunk)] = self.head.run(None, feeds)[0]
         if self.cascade is not None and len(texts):
+            ngram = out
             out = self._second_opinion(texts, out, reading)
+            if reading is not None and reading.gate is not None:
+                out = self._gated(texts, out, ngram, reading)
         shift = self.category_shift
         if reading is not None and (reading.harm_shift or reading.category_shift):
             extra = reading.offsets(self.labels)
@@ -329,6 +339,29 @@ class TextModel:
         e5 = cascade.probabilities(self._e5.encode([texts[int(i)] for i in rows]))
         out = ngram.copy()
         out[rows] = (mix * ngram[rows] + (1 - mix) * e5).astype(np.float32)
+        return out
+
+    def _gated(self, texts: Sequence[str], current: np.ndarray, ngram: np.ndarray,
+               reading: FieldReading) -> np.ndarray:
+        """Texts under the band whose static-table gate score clears the gate's threshold: the encoder's reading
+        lifts the gate's categories (``scanner.text.model.gate``)."""
+        settings, cascade = reading.gate, self.cascade
+        assert settings is not None and cascade is not None and self._e5_dir is not None
+        below = np.flatnonzero(ngram[:, 1:].max(axis=1) < reading.low)
+        if below.size == 0:
+            return current
+        if self._gate is None:
+            self._gate = WordGate(self.info.directory, settings.table)
+        chosen = below[self._gate.scores([texts[int(i)] for i in below]) >= settings.threshold]
+        if chosen.size == 0:
+            return current
+        if self._e5 is None:
+            self._e5 = OnnxEncoder(self._e5_dir, self._threads)
+        self.encoded += int(chosen.size)
+        self.gated += int(chosen.size)
+        e5 = cascade.probabilities(self._e5.encode([texts[int(i)] for i in chosen]))
+        out = current.copy()
+        out[chosen] = lift(current[chosen], e5, settings, self.labels)
         return out
 
     def predict(self, texts: Sequence[str], field: str = "name") -> np.ndarray:
