@@ -78,7 +78,8 @@ def main() -> None:
           f"{_rate(args.names, done - started)} effective")
     if fresh.cascade is not None:
         print(f"cascade: {fresh.encoded:,} of {distinct:,} distinct names went to the e5 encoder "
-              f"(n-gram top harm in [{fresh.cascade.low}, {fresh.cascade.high}))")
+              f"(n-gram top harm in [{fresh.cascade.low}, {fresh.cascade.high})"
+              + (f"; {fresh.gated:,} of them under it, through the word gate)" if fresh.gated else ")"))
     lexicon_rate(names)
     print(f"flagged (any harm p >= 0.5): {float((probs[:, 1:] >= 0.5).any(axis=1).mean()):.2%} of the draw "
           "(the pool is the synthetic corpus, mostly harmful by design)")

