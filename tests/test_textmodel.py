@@ -180,6 +180,11 @@ def test_train_learns_reviewed_labels_into_a_new_version(tmp_path, shipped):
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
     assert meta["base_version"] == shipped.version and meta["reviewed_labels"] == 20
     retrained = TextModel(out)
+    # the reading per field comes along (descriptions' band and prior, the names' word gate, its table by path)
+    assert set(retrained.readings) == set(shipped.readings) and retrained.readings["name"].gate is not None
+    assert Path(retrained.readings["name"].gate.table).is_absolute()
+    retrained.predict([normalize("gadget swap meet").text])  # under the band: reaches the gate, which loads
+    assert retrained._gate is not None
     column = LABELS.index("scam")
     after, before = retrained.predict([f"{phrase} 99"])[0], shipped.predict([f"{phrase} 99"])[0]
     # The shipped head assumes 99.9 % of real texts are benign (MODEL_CARD.md), so 20 labels raise the phrase's

@@ -69,8 +69,8 @@ class WordGate:
         with np.load(path) as data:
             self.weights = data["weights"].astype(np.float32)
             self.bias = float(data["bias"])
-        try:
-            self.encoder = StaticEncoder(directory)
+        try:  # the static table beside the gate's file (a retrained model names the base model's by full path)
+            self.encoder = StaticEncoder(path.parent)
         except StaticEncodingError as error:
             raise GateError(str(error)) from error
         if self.weights.shape != (self.encoder.dimension,):

@@ -10,6 +10,7 @@ undo, and each scan records which version scored each group.
 from __future__ import annotations
 
 import csv
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from sqlmodel import Session, col, select
 from scanner.store.models import TextLabel
 from scanner.text.model.blind import read_blind
 from scanner.text.model.corpus import Example, read_corpus
+from scanner.text.model.gate import GATE_FILE
 from scanner.text.model.metrics import per_category
 from scanner.text.model.model import DEFAULT_MODEL_DIR, TextModel, load_encoder, read_meta
 from scanner.text.model.train import HeadConfig, fit_head, write_head
@@ -118,6 +120,15 @@ def retrain(engine: Engine, out_dir: Path | None = None, base_dir: Path = DEFAUL
         cascade["encoder_dir"] = str((base_dir / cascade.get("encoder_dir", ".")).resolve())
         cascade["head"] = str((base_dir / cascade.get("head", "e5_head.npz")).resolve())
         extra["cascade"] = cascade
+    if meta.get("fields"):
+        # The reading per field (descriptions' band and prior, the names' word gate) belongs to the base model's
+        # e5 files, which stay in the base directory: the gate's table is named by its full path.
+        fields = json.loads(json.dumps(meta["fields"]))
+        for settings in fields.values():
+            gate = settings.get("gate") if isinstance(settings, dict) else None
+            if isinstance(gate, dict):
+                gate["table"] = str((base_dir / gate.get("table", GATE_FILE)).resolve())
+        extra["fields"] = fields
     if meta.get("category_shift"):
         # The per-category prior is a property of the deployment (what real names cost per category), not of
         # the rows: a head retrained on moderators' labels keeps it.
