@@ -11,7 +11,7 @@ import pytest
 
 from scanner.text.model.corpus import read_corpus
 from scanner.text.model.gate import GATE_FILE, GateError, GateSettings, WordGate, lift, read_gate_settings
-from scanner.text.model.model import DEFAULT_MODEL_DIR, TextModel
+from scanner.text.model.model import DEFAULT_MODEL_DIR, TextModel, TextModelError
 from scanner.text.normalize import normalize
 
 LABELS = ("benign", "child_safety", "sexual_solicitation", "incitement", "adult_content", "scam")
@@ -96,3 +96,10 @@ def test_gated_names_reach_the_encoder_and_only_they_change(tmp_path, names):
     assert (after[:, cs] >= before[:, cs] - 1e-5).all()
     assert (after[expected, cs] > before[expected, cs] + 1e-4).any()
     assert np.allclose(after[~expected], before[~expected], atol=1e-6)
+
+
+def test_a_gate_the_model_directory_cannot_serve_is_a_model_error(tmp_path):
+    with pytest.raises(TextModelError, match="missing"):
+        TextModel(_model_dir(tmp_path / "a", {**GATE, "table": "no_such_gate.npz"}))
+    with pytest.raises(TextModelError, match="harm labels"):
+        TextModel(_model_dir(tmp_path / "b", {**GATE, "categories": ["benign"]}))

@@ -21,7 +21,7 @@ import numpy as np
 
 from scanner.files.resources import ResourceError, package_path
 from scanner.text.model.encoder import OnnxEncoder
-from scanner.text.model.gate import GateSettings, WordGate, lift, read_gate_settings
+from scanner.text.model.gate import GateError, GateSettings, WordGate, lift, read_gate_settings
 from scanner.text.model.ngrams import char_ids
 from scanner.text.model.static import StaticEncoder, has_static_table
 
@@ -205,8 +205,17 @@ def read_field_readings(meta: dict, cascade: Cascade | None, labels: Sequence[st
             float(settings.get("cascade_mix", cascade.mix if cascade else 1.0)),
             float(settings.get("harm_shift", 0.0)),
             tuple(sorted((str(k), float(v)) for k, v in own.items())),
-            read_gate_settings(field, settings["gate"], labels) if "gate" in settings else None)
+            _gate_settings(field, settings, labels))
     return readings
+
+
+def _gate_settings(field: str, settings: dict, labels: Sequence[str]) -> GateSettings | None:
+    if "gate" not in settings:
+        return None
+    try:
+        return read_gate_settings(field, settings["gate"], labels)
+    except GateError as error:
+        raise TextModelError(str(error)) from error
 
 
 def read_category_shift(meta: dict, labels: Sequence[str]) -> np.ndarray | None:
@@ -273,6 +282,10 @@ class TextModel:
         self.cascade = read_cascade(directory, meta, labels)
         self.category_shift = read_category_shift(meta, labels)
         self.readings = read_field_readings(meta, self.cascade, labels)
+        for field, reading in self.readings.items():
+            if reading.gate is not None and not (directory / reading.gate.table).is_file():
+                raise TextModelError(f"{directory}: meta.json fields.{field}.gate names {reading.gate.table}, "
+                                     "which is missing (python -m models.text.static_gate)")
         self._e5_dir = (directory / meta["cascade"].get("encoder_dir", ".")).resolve() if self.cascade else None
         self._e5: OnnxEncoder | None = None
         self._threads = threads
