@@ -20,22 +20,10 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 
 
-def training_rows(data: Path, blind_dirs: list[Path], exclude: set[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    from scanner.text.model.blind import read_blind
-    from scanner.text.model.corpus import read_corpus
-    from scanner.text.normalize import normalize
-
-    train = [e for e in read_corpus(data / "base_corpus.tsv.gz") if e.split == "train"]
-    blind = [r for d in blind_dirs for r in read_blind(d) if r.group.split(":")[0] not in exclude]
-    texts = [normalize(e.text).text for e in train] + [normalize(r.text).text for r in blind]
-    harmful = np.array([e.label != "benign" for e in train] + [r.label != "benign" for r in blind])
-    weights = np.array([1.0] * len(train) + [3.0] * len(blind))
-    return texts, harmful, weights
-
-
 def main() -> None:
     from sklearn.linear_model import LogisticRegression
 
+    from models.text.e5_finetune import training_rows
     from scanner.text.model.gate import GATE_FILE
     from scanner.text.model.static import StaticEncoder
 
@@ -43,18 +31,21 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE)
     parser.add_argument("--data", type=Path, default=HERE)
     parser.add_argument("--blind", type=Path, action="append", default=None)
-    parser.add_argument("--exclude", action="append", default=[])
+    parser.add_argument("--exclude", action="append", default=None, help="default: l_scam_names, as e5.4's encoder")
     parser.add_argument("--regularisation", type=float, default=4.0, help="sklearn's C")
     args = parser.parse_args()
     blind_dirs = args.blind or [HERE / "blind_train", HERE / "blind_train" / "round3", HERE / "blind_train" / "round4"]
-    texts, harmful, weights = training_rows(args.data, blind_dirs, set(args.exclude or ["l_scam_names"]))
+    exclude = tuple(args.exclude or ["l_scam_names"])
+    # the encoder's own rows (every synthetic training row, not its seeded sample), harm against benign
+    texts, targets, weights, *_ = training_rows(args.data / "base_corpus.tsv.gz", blind_dirs, 10**9, 3.0, 0, exclude)
+    harmful = targets != 0  # LABELS[0] is benign
     vectors = StaticEncoder(args.out).encode(texts)
     head = LogisticRegression(C=args.regularisation, max_iter=2000).fit(vectors, harmful, sample_weight=weights)
     path = args.out / GATE_FILE
     np.savez(path, weights=head.coef_[0].astype(np.float32), bias=np.float32(head.intercept_[0]))
     scores = head.predict_proba(vectors)[:, 1]
     report = {"rows": len(texts), "harmful": int(harmful.sum()), "regularisation": args.regularisation,
-              "blind_dirs": [str(d) for d in blind_dirs], "excluded": sorted(set(args.exclude or ["l_scam_names"])),
+              "blind_dirs": [str(d) for d in blind_dirs], "excluded": sorted(exclude),
               "training_pass_rate_at_0.3": {"harmful": round(float((scores[harmful] >= 0.3).mean()), 3),
                                             "benign": round(float((scores[~harmful] >= 0.3).mean()), 3)},
               "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}

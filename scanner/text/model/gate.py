@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from scanner.text.model.priors import shift_priors
+
 GATE_FILE = "static_gate.npz"
 
 
@@ -101,9 +103,8 @@ def lift(current: np.ndarray, encoder_probabilities: np.ndarray, settings: GateS
     category gains from another's loss), then each gated category takes the larger of the two readings and
     benign takes what is left. Other categories keep the n-gram head's value: the gate was chosen for the
     categories whose encoder reading holds on real public names."""
-    odds = np.array([1.0 if label == "benign" else math.exp(settings.shift) for label in labels], dtype=np.float32)
-    encoder = encoder_probabilities * odds[None, :]
-    encoder = encoder / encoder.sum(axis=1, keepdims=True)
+    offsets = np.array([0.0 if label == "benign" else settings.shift for label in labels], dtype=np.float32)
+    encoder = shift_priors(encoder_probabilities, offsets)
     out = current.copy()
     for label in settings.categories:
         column = list(labels).index(label)

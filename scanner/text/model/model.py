@@ -23,6 +23,7 @@ from scanner.files.resources import ResourceError, package_path
 from scanner.text.model.encoder import OnnxEncoder
 from scanner.text.model.gate import GateError, GateSettings, WordGate, lift, read_gate_settings
 from scanner.text.model.ngrams import char_ids
+from scanner.text.model.priors import shift_priors
 from scanner.text.model.static import StaticEncoder, has_static_table
 
 #: The e5 head of the cascade (``scanner.text.model.train.EmbeddingHead``), beside ``head.onnx``.
@@ -232,12 +233,6 @@ def read_category_shift(meta: dict, labels: Sequence[str]) -> np.ndarray | None:
     if unknown:
         raise TextModelError(f"meta.json category_shift names unknown labels {unknown}")
     return np.array([float(settings.get(label, 0.0)) for label in labels], dtype=np.float32)
-
-
-def shift_priors(probabilities: np.ndarray, shift: np.ndarray) -> np.ndarray:
-    """Probabilities with each label's odds multiplied by ``exp(shift)``, renormalised (a change of prior)."""
-    scaled = probabilities * np.exp(shift)[None, :]
-    return (scaled / scaled.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ undo, and each scan records which version scored each group.
 
 from __future__ import annotations
 
+import copy
 import csv
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -123,7 +123,7 @@ def retrain(engine: Engine, out_dir: Path | None = None, base_dir: Path = DEFAUL
     if meta.get("fields"):
         # The reading per field (descriptions' band and prior, the names' word gate) belongs to the base model's
         # e5 files, which stay in the base directory: the gate's table is named by its full path.
-        fields = json.loads(json.dumps(meta["fields"]))
+        fields = copy.deepcopy(meta["fields"])
         for settings in fields.values():
             gate = settings.get("gate") if isinstance(settings, dict) else None
             if isinstance(gate, dict):
