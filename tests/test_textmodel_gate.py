@@ -50,6 +50,8 @@ def names():
     ({"threshold": 0.3, "categories": []}, "harm labels"),
     ({"threshold": 1.5, "categories": ["child_safety"]}, "threshold"),
     ("yes", "must be an object"),
+    ({"threshold": 0.3, "categories": ["child_safety"], "category_shift": {"scam": 1.0}}, "does not lift"),
+    ({"threshold": 0.3, "categories": ["child_safety"], "category_shift": [1.0]}, "category_shift must be"),
 ])
 def test_bad_gate_settings_are_refused(settings, message):
     with pytest.raises(GateError, match=message):
@@ -74,6 +76,22 @@ def test_lift_raises_only_the_gated_categories_and_never_lowers():
     assert np.allclose(out.sum(axis=1), 1.0, atol=1e-5)
     stricter = lift(current, encoder, GateSettings(GATE_FILE, 0.3, -3.0, ("child_safety",)), LABELS)
     assert stricter[0, 1] < out[0, 1]                               # the gate's prior counts
+
+
+def test_a_category_of_the_gate_takes_its_own_prior():
+    current = np.array([[0.90, 0.02, 0.03, 0.02, 0.02, 0.01]], np.float32)
+    encoder = np.array([[0.20, 0.30, 0.02, 0.30, 0.17, 0.01]], np.float32)
+    both = ("child_safety", "incitement")
+    cs, inc = LABELS.index("child_safety"), LABELS.index("incitement")
+    same = lift(current, encoder, GateSettings(GATE_FILE, 0.3, -1.0, both), LABELS)
+    settings = read_gate_settings("name", {"threshold": 0.3, "shift": -1.0, "categories": list(both),
+                                           "category_shift": {"incitement": 1.0}}, LABELS)
+    assert settings.offsets(LABELS)[[0, cs, inc]].tolist() == [0.0, -1.0, 0.0]
+    own = lift(current, encoder, settings, LABELS)
+    assert same[0, cs] == pytest.approx(same[0, inc], abs=1e-6)     # equal readings, equal prior
+    assert own[0, inc] > same[0, inc] + 0.02                        # incitement's own, milder prior
+    assert own[0, inc] > own[0, cs]
+    assert np.allclose(own.sum(axis=1), 1.0, atol=1e-5)
 
 
 def test_gated_names_reach_the_encoder_and_only_they_change(tmp_path, names):
