@@ -141,6 +141,29 @@ def session_cookie(context, wait: float = 10.0) -> dict:
     raise AssertionError("no session cookie")
 
 
+def choose(page, combobox: str, option: str | None = None, attempts: int = 4) -> None:
+    """Pick ``option`` (the first when None) in a Streamlit selectbox. Why a loop: a click sometimes opens the
+    list and sometimes only focuses it (then a key opens it), and a rerun that lands between the two closes it
+    again; a test that tried once failed now and then on a loaded machine."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.get_by_role("combobox", name=combobox, exact=True)
+    choice = page.get_by_role("option", name=option) if option else page.get_by_role("option").first
+    for _attempt in range(attempts):
+        box.click()
+        for opener in (None, "ArrowDown"):
+            if opener:
+                page.keyboard.press(opener)
+            try:
+                choice.wait_for(state="visible", timeout=5000)
+            except PlaywrightTimeout:
+                continue
+            choice.click()
+            return
+        page.keyboard.press("Escape")
+    raise AssertionError(f"option {option or '(first)'} of {combobox!r} never showed")
+
+
 def any_case(engine) -> str:
     with Session(engine) as session:
         return session.exec(select(ReviewCase.case_id)).first()
@@ -281,9 +304,7 @@ def test_a_lead_reveals_an_icon_with_a_reason_and_it_is_blurred_again(server, br
         page.get_by_role("tab", name="Members").click()
         expect(page.get_by_text("Icons are blurred and greyscale.")).to_be_visible()
         page.wait_for_timeout(1000)
-        page.get_by_role("combobox", name="Group", exact=True).click()
-        page.keyboard.press("ArrowDown")  # the list opens on a key here (a click alone only focuses it)
-        page.get_by_role("option").first.click()
+        choose(page, "Group")
         page.get_by_role("button", name="Reveal original").click()
         expect(page.get_by_text("say why you need to see the original")).to_be_visible()
         page.get_by_role("textbox", name="Reason").fill("compare with the user report")
@@ -331,9 +352,7 @@ def test_an_admin_disables_a_user_in_the_browser(server, browser):
         page.goto(f"{url}/settings")
         sign_in(page, "adm")
         expect(page.get_by_role("heading", name="Settings")).to_be_visible()
-        page.get_by_role("combobox", name="User", exact=True).click()
-        page.keyboard.press("ArrowDown")
-        page.get_by_role("option", name="tom").click()
+        choose(page, "User", "tom")
         page.get_by_role("button", name="Disable").click()
         expect(page.get_by_role("button", name="Re-enable")).to_be_visible()
     finally:
