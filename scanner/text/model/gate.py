@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scanner.text.model.priors import shift_priors
+from scanner.text.model.priors import harm_offsets, shift_priors
 
 GATE_FILE = "static_gate.npz"
 
@@ -50,9 +50,7 @@ class GateSettings:
 
     def offsets(self, labels: Sequence[str]) -> np.ndarray:
         """Log-odds offset per label for the encoder's reading: 0 for benign, ``shift`` plus the category's own."""
-        own = dict(self.category_shift)
-        return np.array([0.0 if label == "benign" else self.shift + own.get(label, 0.0) for label in labels],
-                        dtype=np.float32)
+        return harm_offsets(labels, self.shift, self.category_shift)
 
 
 def read_gate_settings(field: str, settings: object, labels: Sequence[str]) -> GateSettings:

@@ -23,7 +23,7 @@ from scanner.files.resources import ResourceError, package_path
 from scanner.text.model.encoder import OnnxEncoder
 from scanner.text.model.gate import GateError, GateSettings, WordGate, lift, read_gate_settings
 from scanner.text.model.ngrams import char_ids
-from scanner.text.model.priors import shift_priors
+from scanner.text.model.priors import harm_offsets, shift_priors
 from scanner.text.model.static import StaticEncoder, has_static_table
 
 #: The e5 head of the cascade (``scanner.text.model.train.EmbeddingHead``), beside ``head.onnx``.
@@ -180,9 +180,7 @@ class FieldReading:
 
     def offsets(self, labels: Sequence[str]) -> np.ndarray:
         """Log-odds offset per label: 0 for benign, ``harm_shift`` plus the category's own for the others."""
-        own = dict(self.category_shift)
-        return np.array([0.0 if label == "benign" else self.harm_shift + own.get(label, 0.0) for label in labels],
-                        dtype=np.float32)
+        return harm_offsets(labels, self.harm_shift, self.category_shift)
 
 
 def read_field_readings(meta: dict, cascade: Cascade | None, labels: Sequence[str] = ()) -> dict[str, FieldReading]:
